@@ -1,0 +1,1 @@
+"""Pure JAX kernels, written for one column; ``mifeatures._engine`` maps them."""
