@@ -30,6 +30,9 @@ from .kernels import counts, discrete
 # stays in cache while it is transferred and scattered.
 BLOCK_ROWS = 4096
 
+# Smallest row bucket: inputs this short all share one compiled shape.
+MIN_ROWS = 256
+
 # Largest number of feature levels assumed before looking at the data; columns
 # with larger codes are reported back and re-encoded by the caller.
 MAX_GUESSED_LEVELS = 1 << 10
@@ -41,15 +44,18 @@ def float64():
 
 
 def bucket(size, minimum=16):
-    """Round ``size`` up to a shape bucket: ``m * 2**e`` with ``m`` in 4..7.
+    """Round ``size`` up to a shape bucket.
 
-    Buckets are at most 25 % larger than the size they hold, and there are four
-    per doubling, so sizes from 16 to 2**30 share about 100 compiled shapes.
+    Powers of two up to 2**14 (padding small inputs is cheaper than compiling
+    for them), then four buckets per doubling (``m * 2**e``, ``m`` in 4..7),
+    at most 25 % larger than the size they hold. Sizes from 16 to 2**30 share
+    about 75 compiled shapes.
     """
     size = max(int(size), minimum)
-    shift = max(size.bit_length() - 3, 0)
-    mantissa = -(-size >> shift) if shift else size
-    return mantissa << shift
+    if size <= 1 << 14:
+        return 1 << (size - 1).bit_length()
+    shift = size.bit_length() - 3
+    return -(-size >> shift) << shift
 
 
 def _pad_rows(codes_list, n_padded, fill):
@@ -81,7 +87,8 @@ def entropies(code_columns, n_levels, method="plugin"):
     ndarray of float64, shape (len(code_columns),)
     """
     n_padded_levels = bucket(max(n_levels))
-    stacked = _pad_rows(code_columns, bucket(code_columns[0].shape[0]), n_padded_levels)
+    n_rows = bucket(code_columns[0].shape[0], minimum=MIN_ROWS)
+    stacked = _pad_rows(code_columns, n_rows, n_padded_levels)
     with float64():
         return np.asarray(_entropies_of_rows(stacked, n_padded_levels, method))
 
