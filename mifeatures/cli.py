@@ -87,14 +87,16 @@ def information_report(frame, target, *, n_bins=5, base=2.0):
 
 @app.command()
 def report(
-    data: Annotated[Path | None, typer.Argument(help="CSV file; the bundled penguins if omitted.")] = None,
+    data: Annotated[Path | None,
+                    typer.Argument(help="CSV file; the bundled penguins if omitted.")] = None,
     target: Annotated[str, typer.Option(help="Target column.")] = "species",
     bins: Annotated[int, typer.Option(min=2, help="Quantile bins for float columns.")] = 5,
 ):
     """Entropy of every column and its mutual information with the target (bits)."""
     frame, label = _read_table(data)
     if target not in frame.columns:
-        _fail(f"target column {target!r} is not in {label}; columns: {', '.join(map(str, frame.columns))}")
+        columns = ", ".join(map(str, frame.columns))
+        _fail(f"target column {target!r} is not in {label}; columns: {columns}")
     try:
         result = information_report(frame, target, n_bins=bins)
     except (ValueError, TypeError) as exc:

@@ -20,7 +20,8 @@ def test_import_is_cheap_and_lazy():
 
 def test_using_the_library_leaves_the_jax_config_alone():
     out = _run(
-        "import jax; before = (jax.config.jax_enable_x64, jax.config.jax_default_matmul_precision)\n"
+        "import jax\n"
+        "before = (jax.config.jax_enable_x64, jax.config.jax_default_matmul_precision)\n"
         "import mifeatures\n"
         "mifeatures.mutual_info([0, 1, 1, 0], [1, 1, 0, 0])\n"
         "mifeatures.entropy(jax.numpy.array([0.5, 0.5]))\n"
