@@ -26,10 +26,6 @@ from jax import lax
 
 from .kernels import counts, discrete
 
-# Rows per block for the many-features counting path: a block of int64 rows
-# stays in cache while it is transferred and scattered.
-BLOCK_ROWS = 4096
-
 # Smallest row bucket: inputs this short all share one compiled shape.
 MIN_ROWS = 256
 
@@ -93,13 +89,6 @@ def entropies(code_columns, n_levels, method="plugin"):
         return np.asarray(_entropies_of_rows(stacked, n_padded_levels, method))
 
 
-@partial(jax.jit, static_argnames=("kx", "ky", "features_first"))
-def _block_tables(x_block, y_block, n_valid, kx, ky, features_first):
-    if features_first:
-        x_block = x_block.T
-    return counts.block_contingency(x_block, y_block, n_valid, kx, ky).astype(jnp.int64)
-
-
 def _mutual_info_of_table(table, method):
     if method == "plugin":
         return discrete.mutual_info_plugin(table)
@@ -118,15 +107,18 @@ def _mutual_info_of_totals(totals, kx, method):
 def mutual_info_columns(X, y, n_target_levels, method="plugin"):
     """MI (nats) of every column of a 2-D integer array against one target.
 
-    Counts in one pass over ``X`` in row blocks, without a separate validation
-    pass: the number of feature levels is guessed from the first block, and
-    columns holding codes outside ``[0, guess)`` are reported instead of
-    scored, for the caller to re-encode.
+    One pass over ``X`` without copying it: whole chunks of its buffer go to
+    the counting kernels as zero-copy views, and the few elements outside
+    them (before the first 64-byte boundary, after the last whole chunk) are
+    counted with NumPy. There is no separate validation pass: the number of
+    feature levels is guessed from the first rows, and columns holding codes
+    outside ``[0, guess)`` are reported instead of scored, for the caller to
+    re-encode.
 
     Parameters
     ----------
-    X : int ndarray of shape (n, p)
-        C- or Fortran-ordered; any integer dtype. Not copied as a whole.
+    X : int or bool ndarray of shape (n, p)
+        C- or Fortran-ordered (anything else is copied to C order first).
     y : int ndarray of shape (n,)
         Target codes in ``[0, n_target_levels)``.
     n_target_levels : int
@@ -140,35 +132,106 @@ def mutual_info_columns(X, y, n_target_levels, method="plugin"):
     out_of_range : ndarray of bool, shape (p,)
         Columns whose codes were not in ``[0, kx)``; their ``mi`` is meaningless.
     """
+    if X.dtype == bool:
+        X = X.view(np.uint8)
+    if not (X.flags.c_contiguous or X.flags.f_contiguous):
+        X = np.ascontiguousarray(X)
     n, p = X.shape
-    features_first = not X.flags.c_contiguous and X.flags.f_contiguous
-    rows_per_block = min(bucket(n), BLOCK_ROWS)
-    first = X[:rows_per_block]
-    kx = bucket(min(int(first.max()) + 1, MAX_GUESSED_LEVELS), minimum=2)
+    kx = bucket(min(int(X[:GUESS_ROWS].max()) + 1, MAX_GUESSED_LEVELS), minimum=2)
     ky = bucket(n_target_levels, minimum=2)
-    source = X.T if features_first else X
-    y = y.astype(np.int32, copy=False)
+    y = np.ascontiguousarray(y, dtype=np.int32)
     with float64():
-        totals = None
-        for start in range(0, n, rows_per_block):
-            stop = min(start + rows_per_block, n)
-            x_block = source[:, start:stop] if features_first else source[start:stop]
-            y_block = y[start:stop]
-            if stop - start < rows_per_block:
-                x_block, y_block = _pad_block(x_block, y_block, rows_per_block, features_first)
-            table = _block_tables(x_block, y_block, stop - start, kx, ky, features_first)
-            totals = table if totals is None else totals + table
-        mi, out_of_range = _mutual_info_of_totals(totals, kx, method)
+        if X.flags.c_contiguous:
+            table, done = _count_rows_chunks(X, y, kx, ky)
+        else:
+            table, done = _count_columns_chunks(X, y, kx, ky)
+        totals = np.asarray(table)[: p * (kx + 2) * ky].astype(np.int64)
+        totals += _count_remainder(X, y, kx, ky, done)
+        mi, out_of_range = _mutual_info_of_totals(totals.reshape(p, kx + 2, ky), kx, method)
         return np.asarray(mi), np.asarray(out_of_range)
 
 
-def _pad_block(x_block, y_block, rows, features_first):
-    if features_first:
-        x_padded = np.zeros((x_block.shape[0], rows), dtype=x_block.dtype)
-        x_padded[:, : x_block.shape[1]] = x_block
+# Rows looked at to guess the number of feature levels.
+GUESS_ROWS = 4096
+
+# Elements per zero-copy chunk (about 16 MB of int64), and the sub-blocks the
+# kernels scatter at a time (sized to stay in cache; measured fastest).
+CHUNK_ELEMENTS = 1 << 21
+SUB_ROWS = 128  # a multiple of 64
+SUB_ELEMENTS = 1 << 14
+_ALIGNMENT = 64  # XLA:CPU uses host memory in place only at 64-byte boundaries
+
+_rows_chunk = jax.jit(counts.rows_chunk_contingency, static_argnames=("kx", "ky", "sub_rows"),
+                      donate_argnums=0)
+_columns_chunk = jax.jit(counts.columns_chunk_contingency,
+                         static_argnames=("kx", "ky", "sub_size"), donate_argnums=0)
+
+
+def _aligned_flat(X):
+    """The flat buffer of X in memory order and the first 64-byte-aligned index."""
+    flat = (X if X.flags.c_contiguous else X.T).reshape(-1)
+    return flat, ((-flat.ctypes.data) % _ALIGNMENT) // flat.itemsize
+
+
+def _chunk_sizes(largest, unit):
+    """Up to two chunk sizes, multiples of ``unit`` and at most ``largest``.
+
+    A large one, then one a sixteenth of it for the rest, so that what is left
+    to NumPy is small; none when ``largest < unit``.
+    """
+    large = largest // unit * unit
+    small = large // 16 // unit * unit
+    return [size for size in (large, small) if size > 0]
+
+
+def _count_rows_chunks(X, y, kx, ky):
+    n, p = X.shape
+    flat, start = _aligned_flat(X)
+    table = jnp.zeros((p + 1) * (kx + 2) * ky, jnp.int32)
+    y_device = jax.device_put(np.append(y, 0))
+    # Chunks of whole sub-blocks; SUB_ROWS is a multiple of 64, so every chunk
+    # spans a multiple of 64 bytes and the next one starts aligned too.
+    position = start
+    for rows in _chunk_sizes(CHUNK_ELEMENTS // p, SUB_ROWS):
+        while position + rows * p <= flat.size:
+            chunk = jax.device_put(flat[position : position + rows * p].reshape(rows, p))
+            table = _rows_chunk(table, chunk, y_device, position // p, start % p,
+                                kx=kx, ky=ky, sub_rows=SUB_ROWS)
+            position += rows * p
+    return table, (start, position)
+
+
+def _count_columns_chunks(X, y, kx, ky):
+    n, p = X.shape
+    flat, start = _aligned_flat(X)
+    table = jnp.zeros((p + 1) * (kx + 2) * ky, jnp.int32)
+    yy_device = jax.device_put(np.concatenate([y, y]))
+    position = start
+    # Powers of two (few compiled shapes), at most n so a chunk spans <= 2 features.
+    largest = 1 << (min(CHUNK_ELEMENTS, n).bit_length() - 1)
+    for size in _chunk_sizes(largest, SUB_ELEMENTS):
+        while position + size <= flat.size:
+            chunk = jax.device_put(flat[position : position + size])
+            column, row = divmod(position, n)
+            table = _columns_chunk(table, chunk, yy_device, column, row, n, kx=kx, ky=ky,
+                                   sub_size=SUB_ELEMENTS)
+            position += size
+    return table, (start, position)
+
+
+def _count_remainder(X, y, kx, ky, done):
+    """NumPy counts of the flat elements outside ``done``, in the kernels' layout."""
+    n, p = X.shape
+    flat = (X if X.flags.c_contiguous else X.T).reshape(-1)
+    start, stop = done
+    if stop <= start:
+        start = stop = 0
+    index = np.r_[0:start, stop : flat.size]
+    if X.flags.c_contiguous:
+        rows, features = np.divmod(index, p)
     else:
-        x_padded = np.zeros((rows, x_block.shape[1]), dtype=x_block.dtype)
-        x_padded[: x_block.shape[0]] = x_block
-    y_padded = np.zeros(rows, dtype=y_block.dtype)
-    y_padded[: y_block.shape[0]] = y_block
-    return x_padded, y_padded
+        features, rows = np.divmod(index, n)
+    # Values past int64 (uint64 above 2**63) wrap negative: flagged all the same.
+    x = np.clip(flat[index].astype(np.int64), -1, kx) + 1
+    codes = (features * (kx + 2) + x) * ky + y[rows]
+    return np.bincount(codes, minlength=p * (kx + 2) * ky)

@@ -48,12 +48,32 @@ def test_results_are_numpy_float64_and_x64_stays_off(rng):
     assert jax.config.jax_enable_x64 == before
 
 
-def test_row_blocks_add_up(rng, monkeypatch):
-    monkeypatch.setattr(_engine, "BLOCK_ROWS", 64)
-    X = rng.integers(0, 6, size=(1000, 3))
-    y = rng.integers(0, 4, 1000)
-    mi, flags = _engine.mutual_info_columns(X, y, 4)
-    monkeypatch.setattr(_engine, "BLOCK_ROWS", 4096)
-    mi_one_block, _ = _engine.mutual_info_columns(X, y, 4)
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.int8])
+@pytest.mark.parametrize("n, p, offset", [(3001, 7, 0), (2999, 13, 1), (5000, 1, 3), (40, 3, 2)])
+def test_chunks_and_remainder_count_every_element_once(monkeypatch, order, dtype, n, p, offset):
+    """Zero-copy chunks, their wrap-around rows and the NumPy remainder add up exactly."""
+    from sklearn.metrics import mutual_info_score
+
+    monkeypatch.setattr(_engine, "CHUNK_ELEMENTS", 4096)
+    monkeypatch.setattr(_engine, "SUB_ELEMENTS", 256)
+    rng = np.random.default_rng(n + p)
+    # A view starting `offset` elements into a buffer moves the 64-byte boundary.
+    buffer = rng.integers(0, 6, size=n * p + offset).astype(dtype)
+    X = buffer[offset:].reshape((n, p) if order == "C" else (p, n))
+    X = X if order == "C" else X.T
+    y = rng.integers(0, 5, n)
+    mi, flags = _engine.mutual_info_columns(X, y, 5)
+    expected = [mutual_info_score(X[:, j], y) for j in range(p)]
     assert not flags.any()
-    np.testing.assert_allclose(mi, mi_one_block, rtol=1e-13)
+    np.testing.assert_allclose(mi, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_codes_outside_the_guess_are_flagged(monkeypatch):
+    monkeypatch.setattr(_engine, "CHUNK_ELEMENTS", 4096)
+    X = np.zeros((6000, 4), dtype=np.int64)
+    X[5000, 1] = 7000   # above MAX_GUESSED_LEVELS, in a chunk
+    X[5999, 2] = -1     # negative, in the remainder
+    X[:, 3] = np.arange(6000) % 3
+    mi, flags = _engine.mutual_info_columns(X, np.arange(6000) % 2, 2)
+    assert flags.tolist() == [False, True, True, False]
