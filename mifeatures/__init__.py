@@ -21,8 +21,17 @@ _PUBLIC = {
     "estimate_entropy": "estimation",
     "mutual_info": "estimation",
     "conditional_mutual_info": "estimation",
-    # data
+    # clustering comparison
+    "contingency_matrix": "metrics",
+    "mutual_info_score": "metrics",
+    "normalized_mutual_info_score": "metrics",
+    "adjusted_mutual_info_score": "metrics",
+    "variation_of_information": "metrics",
+    "normalized_variation_of_information": "metrics",
+    "pairwise_scores": "metrics",
+    # submodules
     "datasets": None,
+    "metrics": None,
 }
 
 __all__ = sorted(_PUBLIC)

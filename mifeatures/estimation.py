@@ -5,24 +5,11 @@ encode them in ``_adapters``, count and estimate in ``_engine`` (float64,
 JAX) and return Python floats.
 """
 
-import math
-
 import numpy as np
 
 from . import _adapters, _engine
 
 DISCRETE_METHODS = ("plugin", "miller_madow", "chao_shen", "grassberger", "james_stein", "nsb")
-
-
-def _log_base(base):
-    """Divisor turning nats into the unit of ``base`` (None means nats)."""
-    if base is None:
-        return 1.0
-    if isinstance(base, bool) or not isinstance(base, (int, float, np.integer, np.floating)):
-        raise TypeError(f"base must be a positive number other than 1, or None; got {base!r}.")
-    if not base > 0 or base == 1 or not math.isfinite(base):
-        raise ValueError(f"base must be a positive number other than 1, or None; got {base!r}.")
-    return math.log(base)
 
 
 def _check_method(method):
@@ -94,7 +81,7 @@ def estimate_entropy(x, *, method="plugin", base=None, nan_policy="raise"):
     1.0
     """
     _check_method(method)
-    scale = _log_base(base)
+    scale = _adapters.log_base(base)
     (variable,) = _adapters.encode_discrete({"x": x}, nan_policy=nan_policy)
     (h,) = _engine.entropies([variable.codes], [variable.n_levels], method)
     return float(h) / scale
@@ -177,7 +164,7 @@ def conditional_mutual_info(x, y, z, *, method="plugin", discrete="auto", base=N
 
 def _information(variables, joints, method, discrete, base, nan_policy):
     _check_method(method)
-    scale = _log_base(base)
+    scale = _adapters.log_base(base)
     _check_discrete(discrete, variables)
     encoded = dict(zip(variables, _adapters.encode_discrete(variables, nan_policy=nan_policy)))
     value = _information_nats(encoded, joints, method)
@@ -211,7 +198,7 @@ def _discrete_mi_columns(X, y, *, method="plugin", base=None):
     Returns an ndarray of float64, one value per column.
     """
     _check_method(method)
-    scale = _log_base(base)
+    scale = _adapters.log_base(base)
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] == 0 or X.shape[0] == 0:
         raise ValueError(f"X must be a non-empty 2-D array; got shape {X.shape}.")

@@ -46,7 +46,7 @@ LAYERS = [
     {"_engine"},
     {"_adapters"},
     {"datasets"},
-    {"estimation", "significance"},
+    {"estimation", "significance", "_dropins", "ranking", "_labelings", "_emi"},
     {"metrics"},
     {"selection", "discretization"},
     {"cli", "plotting"},
