@@ -21,6 +21,10 @@ _PUBLIC = {
     "estimate_entropy": "estimation",
     "mutual_info": "estimation",
     "conditional_mutual_info": "estimation",
+    "mutual_info_classif": "_dropins",
+    "mutual_info_regression": "_dropins",
+    "rank_features": "ranking",
+    "mutual_info_matrix": "ranking",
     # clustering comparison
     "contingency_matrix": "metrics",
     "mutual_info_score": "metrics",

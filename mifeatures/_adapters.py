@@ -256,3 +256,20 @@ def is_continuous(column):
     if isinstance(dtype, pd.CategoricalDtype):
         return False
     return dtype.kind == "f"
+
+
+def compact_code_columns(codes):
+    """Codes of several discrete columns in ``[0, n_levels)``, with one shared n_levels.
+
+    Columns already holding small non-negative codes are kept; others are
+    re-encoded one by one.
+    """
+    levels = _small_code_levels(codes) if codes.dtype.kind in "iu" else None
+    if levels is not None:
+        return codes, levels
+    out = np.empty(codes.shape, dtype=np.int64)
+    levels = 1
+    for j in range(codes.shape[1]):
+        out[:, j], k = encode_column(codes[:, j], f"column {j}")
+        levels = max(levels, k)
+    return out, levels

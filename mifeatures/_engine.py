@@ -235,3 +235,248 @@ def _count_remainder(X, y, kx, ky, done):
     x = np.clip(flat[index].astype(np.int64), -1, kx) + 1
     codes = (features * (kx + 2) + x) * ky + y[rows]
     return np.bincount(codes, minlength=p * (kx + 2) * ky)
+
+
+# ---------------------------------------------------------------------------
+# Nearest-neighbour estimators (Ross, KSG, Kozachenko-Leonenko)
+# ---------------------------------------------------------------------------
+#
+# Inputs are float64 columns already scaled and jittered by the caller exactly
+# as scikit-learn does; results are raw (unclipped) estimates in nats. Rows are
+# padded to ``bucket(n)`` (Ross: padded rows get an out-of-range class code;
+# KSG and KL: padded rows are +inf, infinitely far from every real row), so
+# padding never changes a result. Features go through the kernels in chunks
+# of ``_knn_chunk_features`` columns (a NumPy transpose into a feature-major
+# buffer, then one jitted ``lax.map``: measured 2x faster than ``vmap`` here);
+# chunks run on up to ``_KNN_THREADS`` threads, since a sort uses one core.
+
+import os  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+from .kernels import knn  # noqa: E402
+
+# Elements per feature chunk (float64): 32 MB, so memory stays bounded at any n, p.
+_KNN_CHUNK_ELEMENTS = 1 << 22
+_KNN_THREADS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _knn_chunk_features(n_padded, p):
+    """Features per chunk: a power of two, at most ``bucket(p)`` and ~32 MB."""
+    most = max(1, _KNN_CHUNK_ELEMENTS // n_padded)
+    return min(1 << (most.bit_length() - 1), bucket(p, minimum=1))
+
+
+def _psi_table(n_padded):
+    """digamma(i) for i = 0..n_padded (scipy's values, as scikit-learn uses; psi(0) := 0)."""
+    from scipy.special import digamma
+
+    table = digamma(np.arange(n_padded + 1, dtype=np.float64))
+    table[0] = 0.0
+    return table
+
+
+def _feature_chunks(X, n_padded, fill):
+    """Yield ``(chunk, n_real)``: feature-major (c, n_padded) float64 copies of X's columns."""
+    n, p = X.shape
+    c = _knn_chunk_features(n_padded, p)
+    for j in range(0, p, c):
+        block = X[:, j : j + c]
+        chunk = np.full((c, n_padded), fill, dtype=np.float64)
+        chunk[: block.shape[1], :n] = block.T
+        yield chunk, block.shape[1]
+
+
+def _run_chunks(X, n_padded, fill, compute):
+    """``compute(chunk, n_real)`` over feature chunks, on up to _KNN_THREADS threads."""
+
+    def task(args):
+        with float64():
+            return np.asarray(compute(*args))[: args[1]]
+
+    chunks = _feature_chunks(X, n_padded, fill)
+    if _KNN_THREADS == 1 or X.shape[1] <= _knn_chunk_features(n_padded, X.shape[1]):
+        parts = [task(args) for args in chunks]
+    else:
+        with ThreadPoolExecutor(_KNN_THREADS) as pool:
+            parts = list(pool.map(task, chunks))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _map_real_features(kernel, chunk, n_real):
+    """lax.map ``kernel`` over the rows of ``chunk``; padded feature rows are skipped."""
+    def one(args):
+        x, j = args
+        return lax.cond(j < n_real, lambda: kernel(x), lambda: jnp.zeros((), jnp.float64))
+
+    return lax.map(one, (chunk, jnp.arange(chunk.shape[0])))
+
+
+@partial(jax.jit, static_argnames=("n_levels", "n_neighbors", "bracket"))
+def _ross_chunk(chunk, n_real, y, psi, n_levels, n_neighbors, bracket):
+    return _map_real_features(
+        lambda x: knn.ross_mutual_info(x, y, n_levels, n_neighbors, psi, bracket), chunk, n_real)
+
+
+def _ross_bracket(class_counts, n_neighbors):
+    """Search bracket for the Ross counts: about 4 k times the effective number of classes."""
+    counts = class_counts[class_counts > 1].astype(np.float64)
+    if counts.size == 0:
+        return 16
+    effective = counts.sum() ** 2 / (counts**2).sum()
+    return int(min(max(bucket(int(4 * n_neighbors * effective), minimum=16), 16), 1024))
+
+
+def ross_mi_columns(X, y_codes, n_levels, n_neighbors):
+    """Ross MI (nats, raw) of every continuous column of X with a discrete target.
+
+    Reproduces scikit-learn's ``_compute_mi_cd`` column by column (before its
+    clipping at 0), see ``kernels.knn.ross_mutual_info``.
+
+    Parameters
+    ----------
+    X : float64 ndarray of shape (n, p)
+        Continuous columns, already scaled and jittered as scikit-learn does.
+    y_codes : int ndarray of shape (n,)
+        Target codes in ``[0, n_levels)``.
+    n_levels : int
+    n_neighbors : int
+
+    Returns
+    -------
+    ndarray of float64, shape (p,)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n, p = X.shape
+    n_padded = bucket(n, minimum=MIN_ROWS)
+    levels = bucket(n_levels, minimum=2)
+    y = np.full(n_padded, levels, dtype=np.int32)
+    y[:n] = y_codes
+    bracket = _ross_bracket(np.bincount(y[:n], minlength=n_levels), n_neighbors)
+    psi = _psi_table(n_padded)
+    return _run_chunks(X, n_padded, 0.0, lambda chunk, n_real: _ross_chunk(
+        chunk, n_real, y, psi, levels, n_neighbors, bracket))
+
+
+# ---------------------------------------------------------------------------
+# KSG on the host, Kozachenko-Leonenko entropy, Ross with a shared continuous
+# variable (lead engineer's part of the kNN section)
+# ---------------------------------------------------------------------------
+
+
+def kl_entropy(x, n_neighbors):
+    """Kozachenko-Leonenko differential entropy (nats) of 1-D or (n, d) samples."""
+    x = np.asarray(x, dtype=np.float64)
+    points = x[:, None] if x.ndim == 1 else x
+    n_padded = bucket(points.shape[0], minimum=MIN_ROWS)
+    padded = np.full((n_padded, points.shape[1]), np.inf)
+    padded[: points.shape[0]] = points
+    with float64():
+        return float(_kl_entropy(padded, n_neighbors, _psi_table(n_padded)))
+
+
+_kl_entropy = jax.jit(knn.kl_entropy, static_argnames="n_neighbors")
+
+
+@partial(jax.jit, static_argnames=("n_levels", "n_neighbors", "bracket"))
+def _ross_shared_chunk(codes, n_real, x, psi, n_levels, n_neighbors, bracket):
+    def one(args):
+        y, j = args
+        return lax.cond(j < n_real,
+                        lambda: knn.ross_mutual_info(x, y, n_levels, n_neighbors, psi, bracket),
+                        lambda: jnp.zeros((), jnp.float64))
+
+    return lax.map(one, (codes, jnp.arange(codes.shape[0])))
+
+
+def ross_mi_shared_continuous(x, codes, n_levels, n_neighbors):
+    """Ross MI (nats, raw) of one continuous variable with each of many discrete ones.
+
+    scikit-learn's ``_compute_mi_cd(x, codes[:, j])`` for every j: the
+    discrete columns play the classes (discrete features of a regression).
+
+    Parameters
+    ----------
+    x : float64 ndarray of shape (n,)
+        Already scaled and jittered.
+    codes : int ndarray of shape (n, q)
+        Codes in ``[0, n_levels)``.
+    n_levels, n_neighbors : int
+
+    Returns
+    -------
+    ndarray of float64, shape (q,)
+    """
+    n, q = codes.shape
+    n_padded = bucket(n, minimum=MIN_ROWS)
+    levels = bucket(n_levels, minimum=2)
+    x_padded = np.zeros(n_padded)
+    x_padded[:n] = x
+    chunk = np.full((bucket(q, minimum=1), n_padded), levels, dtype=np.int32)
+    chunk[:q, :n] = codes.T
+    # The bracket only sets speed: take the one the most even column needs.
+    counts = np.bincount((codes + np.arange(q) * n_levels).ravel(), minlength=q * n_levels)
+    counts = counts.reshape(q, n_levels)
+    evenness = (counts * (counts > 1)).sum(1) ** 2 / np.maximum((counts**2).sum(1), 1)
+    bracket = _ross_bracket(counts[np.argmax(evenness)], n_neighbors)
+    with float64():
+        return np.asarray(_ross_shared_chunk(chunk, q, x_padded, _psi_table(n_padded), levels,
+                                             n_neighbors, bracket))[:q]
+
+
+def ksg_mi_columns(X, y, n_neighbors):
+    """KSG MI (nats, raw) of every continuous column of X with a continuous y.
+
+    Reproduces scikit-learn's ``_compute_mi_cc`` exactly (before its clipping):
+    the joint Chebyshev k-th-neighbour radius comes from a k-d tree
+    (``scipy.spatial.cKDTree``, on both cores), ``nextafter(r, 0)``, then the
+    marginal counts use the floating-point predicate ``fl(|x_j - x_i|) <= r_i``
+    by bisection on the sorted column. A host (SciPy) path: the JAX neighbour
+    search for the joint is not built yet.
+
+    Parameters
+    ----------
+    X : float64 ndarray of shape (n, p)
+    y : float64 ndarray of shape (n,)
+        Both already scaled and jittered as scikit-learn does.
+    n_neighbors : int
+
+    Returns
+    -------
+    ndarray of float64, shape (p,)
+    """
+    from scipy.spatial import cKDTree
+    from scipy.special import digamma
+
+    n, p = X.shape
+    y_sorted = np.sort(y)
+    out = np.empty(p)
+    for j in range(p):  # the k-d tree is per column; each query uses both cores
+        x = X[:, j]
+        joint = np.column_stack([x, y])
+        distances, _ = cKDTree(joint).query(joint, k=n_neighbors + 1, p=np.inf, workers=-1)
+        radius = np.nextafter(distances[:, -1], 0)
+        nx = _count_within(np.sort(x), x, radius) - 1.0
+        ny = _count_within(y_sorted, y, radius) - 1.0
+        out[j] = (digamma(n) + digamma(n_neighbors) - np.mean(digamma(nx + 1))
+                  - np.mean(digamma(ny + 1)))
+    return out
+
+
+def _count_within(sorted_values, values, radius):
+    """#{j : fl(|s_j - v_i|) <= r_i}, by bisection on the sorted column."""
+    n = sorted_values.shape[0]
+
+    def first(predicate):
+        low = np.zeros(values.shape[0], np.int64)
+        high = np.full(values.shape[0], n, np.int64)
+        while (low < high).any():
+            middle = (low + high) // 2
+            holds = predicate(sorted_values[np.minimum(middle, n - 1)])
+            active = low < high
+            high = np.where(active & holds, middle, high)
+            low = np.where(active & ~holds, middle + 1, low)
+        return low
+
+    left = first(lambda s: (values - s) <= radius)
+    right = first(lambda s: (s - values) > radius)
+    return right - left
