@@ -246,10 +246,11 @@ def _count_remainder(X, y, kx, ky, done):
 # padded to ``bucket(n)`` (Ross: padded rows get an out-of-range class code;
 # KSG and KL: padded rows are +inf, infinitely far from every real row), so
 # padding never changes a result. Features go through the kernels in chunks
-# of ``_knn_chunk_features`` columns (a NumPy transpose into a feature-major
+# of at most ``_KNN_CHUNK_FEATURES`` columns (a NumPy transpose into a feature-major
 # buffer, then one jitted ``lax.map``: measured 2x faster than ``vmap`` here);
 # chunks run on up to ``_KNN_THREADS`` threads, since a sort uses one core.
 
+import itertools  # noqa: E402
 import os  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
@@ -260,10 +261,15 @@ _KNN_CHUNK_ELEMENTS = 1 << 22
 _KNN_THREADS = max(1, min(2, os.cpu_count() or 1))
 
 
-def _knn_chunk_features(n_padded, p):
-    """Features per chunk: a power of two, at most ``bucket(p)`` and ~32 MB."""
+# At most this many features per chunk: one compiled shape for any p, and
+# chunks small enough to balance across threads.
+_KNN_CHUNK_FEATURES = 8
+
+
+def _knn_chunk_features(n_padded):
+    """Features per chunk: a power of two, at most _KNN_CHUNK_FEATURES and ~32 MB."""
     most = max(1, _KNN_CHUNK_ELEMENTS // n_padded)
-    return min(1 << (most.bit_length() - 1), bucket(p, minimum=1))
+    return min(1 << (most.bit_length() - 1), _KNN_CHUNK_FEATURES)
 
 
 def _psi_table(n_padded):
@@ -278,7 +284,7 @@ def _psi_table(n_padded):
 def _feature_chunks(X, n_padded, fill):
     """Yield ``(chunk, n_real)``: feature-major (c, n_padded) float64 copies of X's columns."""
     n, p = X.shape
-    c = _knn_chunk_features(n_padded, p)
+    c = _knn_chunk_features(n_padded)
     for j in range(0, p, c):
         block = X[:, j : j + c]
         chunk = np.full((c, n_padded), fill, dtype=np.float64)
@@ -294,11 +300,13 @@ def _run_chunks(X, n_padded, fill, compute):
             return np.asarray(compute(*args))[: args[1]]
 
     chunks = _feature_chunks(X, n_padded, fill)
-    if _KNN_THREADS == 1 or X.shape[1] <= _knn_chunk_features(n_padded, X.shape[1]):
-        parts = [task(args) for args in chunks]
+    # The first chunk alone: it compiles (threads would each compile the same code).
+    parts = [task(args) for args in itertools.islice(chunks, 1)]
+    if _KNN_THREADS == 1 or X.shape[1] <= _knn_chunk_features(n_padded):
+        parts += [task(args) for args in chunks]
     else:
         with ThreadPoolExecutor(_KNN_THREADS) as pool:
-            parts = list(pool.map(task, chunks))
+            parts += list(pool.map(task, chunks))
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -311,14 +319,17 @@ def _map_real_features(kernel, chunk, n_real):
     return lax.map(one, (chunk, jnp.arange(chunk.shape[0])))
 
 
-@partial(jax.jit, static_argnames=("n_levels", "n_neighbors", "bracket"))
-def _ross_chunk(chunk, n_real, y, psi, n_levels, n_neighbors, bracket):
+@partial(jax.jit, static_argnames=("n_levels", "n_neighbors"))
+def _ross_chunk(chunk, n_real, y, psi, bracket, n_levels, n_neighbors):
     return _map_real_features(
         lambda x: knn.ross_mutual_info(x, y, n_levels, n_neighbors, psi, bracket), chunk, n_real)
 
 
 def _ross_bracket(class_counts, n_neighbors):
-    """Search bracket for the Ross counts: about 4 k times the effective number of classes."""
+    """Search bracket for the Ross counts: about 4 k times the effective number of classes.
+
+    Passed traced (no recompilation per value); it only sets the speed.
+    """
     counts = class_counts[class_counts > 1].astype(np.float64)
     if counts.size == 0:
         return 16
@@ -354,27 +365,13 @@ def ross_mi_columns(X, y_codes, n_levels, n_neighbors):
     bracket = _ross_bracket(np.bincount(y[:n], minlength=n_levels), n_neighbors)
     psi = _psi_table(n_padded)
     return _run_chunks(X, n_padded, 0.0, lambda chunk, n_real: _ross_chunk(
-        chunk, n_real, y, psi, levels, n_neighbors, bracket))
+        chunk, n_real, y, psi, bracket, levels, n_neighbors))
 
 
 # ---------------------------------------------------------------------------
-# KSG on the host, Kozachenko-Leonenko entropy, Ross with a shared continuous
-# variable (lead engineer's part of the kNN section)
+# Ross with a shared continuous variable (lead engineer's part of the kNN
+# section; its host KSG and KL stand-ins gave way to the JAX versions below)
 # ---------------------------------------------------------------------------
-
-
-def kl_entropy(x, n_neighbors):
-    """Kozachenko-Leonenko differential entropy (nats) of 1-D or (n, d) samples."""
-    x = np.asarray(x, dtype=np.float64)
-    points = x[:, None] if x.ndim == 1 else x
-    n_padded = bucket(points.shape[0], minimum=MIN_ROWS)
-    padded = np.full((n_padded, points.shape[1]), np.inf)
-    padded[: points.shape[0]] = points
-    with float64():
-        return float(_kl_entropy(padded, n_neighbors, _psi_table(n_padded)))
-
-
-_kl_entropy = jax.jit(knn.kl_entropy, static_argnames="n_neighbors")
 
 
 @partial(jax.jit, static_argnames=("n_levels", "n_neighbors", "bracket"))
@@ -423,60 +420,75 @@ def ross_mi_shared_continuous(x, codes, n_levels, n_neighbors):
                                              n_neighbors, bracket))[:q]
 
 
-def ksg_mi_columns(X, y, n_neighbors):
-    """KSG MI (nats, raw) of every continuous column of X with a continuous y.
+@partial(jax.jit, static_argnames=("n_neighbors",))
+def _ksg_chunk(chunk, n_real, y, psi, n_neighbors):
+    y_marginal = knn.marginal(y)
+    return _map_real_features(
+        lambda x: knn.ksg_mutual_info(x, y, n_neighbors, psi, y_marginal=y_marginal), chunk,
+        n_real)
 
-    Reproduces scikit-learn's ``_compute_mi_cc`` exactly (before its clipping):
-    the joint Chebyshev k-th-neighbour radius comes from a k-d tree
-    (``scipy.spatial.cKDTree``, on both cores), ``nextafter(r, 0)``, then the
-    marginal counts use the floating-point predicate ``fl(|x_j - x_i|) <= r_i``
-    by bisection on the sorted column. A host (SciPy) path: the JAX neighbour
-    search for the joint is not built yet.
+
+def ksg_mi_columns(X, y, n_neighbors):
+    """KSG MI (nats, raw) of every continuous column of X with a continuous target.
+
+    Reproduces scikit-learn's ``_compute_mi_cc`` column by column (before its
+    clipping at 0), see ``kernels.knn.ksg_mutual_info``. Padded rows are
+    ``+inf`` in X and y.
 
     Parameters
     ----------
     X : float64 ndarray of shape (n, p)
+        Already scaled and jittered as scikit-learn does.
     y : float64 ndarray of shape (n,)
-        Both already scaled and jittered as scikit-learn does.
+        Already scaled and jittered.
     n_neighbors : int
 
     Returns
     -------
     ndarray of float64, shape (p,)
     """
-    from scipy.spatial import cKDTree
-    from scipy.special import digamma
-
+    X = np.asarray(X, dtype=np.float64)
     n, p = X.shape
-    y_sorted = np.sort(y)
-    out = np.empty(p)
-    for j in range(p):  # the k-d tree is per column; each query uses both cores
-        x = X[:, j]
-        joint = np.column_stack([x, y])
-        distances, _ = cKDTree(joint).query(joint, k=n_neighbors + 1, p=np.inf, workers=-1)
-        radius = np.nextafter(distances[:, -1], 0)
-        nx = _count_within(np.sort(x), x, radius) - 1.0
-        ny = _count_within(y_sorted, y, radius) - 1.0
-        out[j] = (digamma(n) + digamma(n_neighbors) - np.mean(digamma(nx + 1))
-                  - np.mean(digamma(ny + 1)))
-    return out
+    n_padded = bucket(n, minimum=MIN_ROWS)
+    target = np.full(n_padded, np.inf)
+    target[:n] = y
+    psi = _psi_table(n_padded)
+    return _run_chunks(X, n_padded, np.inf, lambda chunk, n_real: _ksg_chunk(
+        chunk, n_real, target, psi, n_neighbors))
 
 
-def _count_within(sorted_values, values, radius):
-    """#{j : fl(|s_j - v_i|) <= r_i}, by bisection on the sorted column."""
-    n = sorted_values.shape[0]
+# Rows above which kl_entropy refuses d > 2 dimensions (brute force, O(k n^2 d)).
+KL_BRUTE_FORCE_MAX_ROWS = 100_000
 
-    def first(predicate):
-        low = np.zeros(values.shape[0], np.int64)
-        high = np.full(values.shape[0], n, np.int64)
-        while (low < high).any():
-            middle = (low + high) // 2
-            holds = predicate(sorted_values[np.minimum(middle, n - 1)])
-            active = low < high
-            high = np.where(active & holds, middle, high)
-            low = np.where(active & ~holds, middle + 1, low)
-        return low
 
-    left = first(lambda s: (values - s) <= radius)
-    right = first(lambda s: (s - values) > radius)
-    return right - left
+@partial(jax.jit, static_argnames=("n_neighbors",))
+def _kl_entropy(x, psi, n_neighbors):
+    return knn.kl_entropy(x, n_neighbors, psi)
+
+
+def kl_entropy(x, n_neighbors):
+    """Kozachenko-Leonenko entropy (nats) of samples of a 1-D or d-D continuous variable.
+
+    Max-norm balls, see ``kernels.knn.kl_entropy``. 1-D and 2-D samples use
+    sorting and the exact strip search; d > 2 a brute-force search, limited to
+    ``KL_BRUTE_FORCE_MAX_ROWS`` rows.
+
+    Parameters
+    ----------
+    x : float64 ndarray of shape (n,) or (n, d)
+    n_neighbors : int
+
+    Returns
+    -------
+    float
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[0]
+    if x.ndim == 2 and x.shape[1] > 2 and n > KL_BRUTE_FORCE_MAX_ROWS:
+        raise ValueError(f"kl_entropy of {x.shape[1]}-D samples uses a brute-force search "
+                         f"limited to {KL_BRUTE_FORCE_MAX_ROWS} rows; got {n}.")
+    n_padded = bucket(n, minimum=MIN_ROWS)
+    padded = np.full((n_padded,) + x.shape[1:], np.inf)
+    padded[:n] = x
+    with float64():
+        return float(_kl_entropy(padded, _psi_table(n_padded), n_neighbors))

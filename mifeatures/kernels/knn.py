@@ -34,6 +34,7 @@ Results are raw estimates (not clipped at 0, see DESIGN.md on permutation
 tests) in nats, as 0-d float64 arrays.
 """
 
+import math
 from typing import NamedTuple
 
 import jax
@@ -69,14 +70,18 @@ def _psi(values: jax.Array, psi_table: jax.Array | None) -> jax.Array:
     return jnp.asarray(psi_table)[values]
 
 
-def _prefix_count(predicate, length: jax.Array, max_length: int) -> jax.Array:
+def _prefix_count(predicate, length: jax.Array, max_length) -> jax.Array:
     """Length of the true prefix of a monotone (true, then false) predicate on ``0..length-1``.
 
     Branchless binary search with power-of-two steps, vectorised over the shape
-    of ``length`` (``length <= max_length``, static bound). ``predicate(t)``
-    gets offsets in ``[0, max(length, 1))``.
+    of ``length`` (``length <= max_length``). ``max_length`` is a static int or
+    a traced power of two (then the number of steps is traced too).
+    ``predicate(t)`` gets offsets in ``[0, max(length, 1))``.
     """
-    top = max(max_length, 1).bit_length() - 1
+    if isinstance(max_length, int):
+        top = max(max_length, 1).bit_length() - 1
+    else:  # traced power of two: log2 from the leading zeros
+        top = 31 - lax.clz(jnp.maximum(jnp.asarray(max_length, jnp.int32), 1))
 
     def body(i, pos):
         step = jnp.left_shift(jnp.int32(1), top - i)
@@ -108,10 +113,10 @@ _FALLBACK_BLOCK = 512
 
 def count_within_near(sorted_values: jax.Array, values: jax.Array, radius: jax.Array,
                       rank: jax.Array, active: jax.Array | None = None,
-                      bracket: int = 32) -> jax.Array:
+                      bracket=32) -> jax.Array:
     """:func:`count_within` for values that occur in ``sorted_values`` at index ``rank``.
 
-    Bisects only within ``bracket`` positions (static, a power of two) on
+    Bisects only within ``bracket`` positions (a power of two, static or traced) on
     either side of ``rank``: the counts of kNN estimators are small. Blocks of
     points where the bracket does not hold the boundary are redone with
     :func:`count_within` inside a ``lax.cond``, so the result is exact for any
@@ -196,7 +201,7 @@ def ross_mutual_info(
     n_levels: int,
     n_neighbors: int,
     psi_table: jax.Array | None = None,
-    bracket: int = 32,
+    bracket=32,
 ) -> jax.Array:
     r"""Ross (2014) mutual information between a continuous ``x`` and a discrete ``y``, in nats.
 
@@ -230,8 +235,8 @@ def ross_mutual_info(
     psi_table : Array of shape (>= n + 1,), optional
         ``digamma(i)`` at index ``i`` (the engine passes scipy's values);
         computed with ``jax.scipy.special.digamma`` when omitted.
-    bracket : int
-        Static search bracket of :func:`count_within_near` (speed only); about
+    bracket : int or traced int
+        Search bracket of :func:`count_within_near`, a power of two (speed only); about
         four times the typical ``m_i`` is a good choice.
 
     Returns
@@ -380,8 +385,9 @@ def kl_entropy(x: jax.Array, n_neighbors: int, psi_table: jax.Array | None = Non
     (Kozachenko & Leonenko 1987; Kraskov et al. 2004, eq. 20, where
     :math:`\epsilon_i` is twice the distance and :math:`c_d = 1`: the same number).
 
-    1-D samples are sorted; d-D samples use a brute-force search (``O(k n^2 d)``,
-    fine up to about n = 20 000; see the engine's documented limit).
+    1-D samples are sorted; 2-D samples use the exact strip search of the KSG
+    kernel; d > 2 a brute-force search (``O(k n^2 d)``, about a second at
+    n = 20 000 here; see the engine's documented limit).
 
     Parameters
     ----------
@@ -406,6 +412,11 @@ def kl_entropy(x: jax.Array, n_neighbors: int, psi_table: jax.Array | None = Non
         values = jnp.where(valid, points[:, 0], jnp.inf)
         eps = _kth_gap_1d(key_to_float(jnp.sort(float_to_key(values))), n_neighbors)
         kept = jnp.arange(points.shape[0]) < n_valid  # real rows sort first
+    elif d == 2:
+        xy = jnp.where(valid[:, None], points, jnp.inf)
+        strip = 1 << max(round(math.log2(1.6 * points.shape[0] ** 0.5)), 0)
+        eps, (xq, _, _, _), _ = _joint_knn(xy[:, 0], xy[:, 1], n_neighbors, strip, 8)
+        kept = xq < jnp.inf  # in strip order, padding last
     else:
         eps = _kth_chebyshev_brute(points, n_neighbors)
         kept = valid
@@ -415,7 +426,7 @@ def kl_entropy(x: jax.Array, n_neighbors: int, psi_table: jax.Array | None = Non
     return psi[0] - psi[1] + d * jnp.log(2.0) + d * sum_log / jnp.maximum(n_valid, 1)
 
 
-def _marginal(v: jax.Array):
+def marginal(v: jax.Array):
     """Sorted values (``+inf`` padding last) and the leftmost rank of each entry in them."""
     keys = float_to_key(v)
     sorted_keys = jnp.sort(keys)
@@ -472,7 +483,7 @@ def _build_strips(sa, ra, sb, rb, strip) -> _Strips:
     return _Strips(packed, sa[ra_q], sb[rb_q], ra_q, rb_q, bounds, sa)
 
 
-def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window, unroll=True):
+def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window):
     """k-th smallest Chebyshev distance among windowed candidates, and its certificate.
 
     Queries are points of ``st`` given by values and ranks; ``own`` is each
@@ -483,9 +494,7 @@ def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window, unroll=Tru
     The gaps are signed, so a window placed wrongly (the bisections look at
     no more than ``2 * strip`` entries of a strip, longer only with ties)
     fails its certificate instead of giving a wrong radius.
-
-    ``unroll`` unrolls the loop over candidates (fastest for many queries;
-    a ``fori_loop`` compiles faster and suits small batches).
+    (Loops, not unrolled code: measured faster here, and much faster to compile.)
     """
     n = st.packed.shape[0]
     bits, shift, _ = _strip_layout(n, strip)
@@ -494,39 +503,36 @@ def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window, unroll=Tru
     gap = jnp.minimum(
         jnp.where(lo_rank >= 0, qa - st.sorted_a[jnp.maximum(lo_rank, 0)], jnp.inf),
         jnp.where(hi_rank < n, st.sorted_a[jnp.minimum(hi_rank, n - 1)] - qa, jnp.inf))
-    best = [jnp.full(qa.shape, jnp.inf)] * k
-    for du in (-1, 0, 1):
+
+    def one_strip(du, carry):
+        best, gap = carry
         u = t + du
         lo, hi = st.bounds[u + 1], st.bounds[u + 2]
-        key = ((u.astype(jnp.int64) << bits) | qrb) << shift
-        if du == 0 and own is not None:
-            center = own
-        else:
-            target = key | (qra - t * strip) if du == 0 else key
-            center = lo + _prefix_count(
-                lambda j, lo=lo, target=target: st.packed[jnp.minimum(lo + j, n - 1)] < target,
-                hi - lo, 2 * strip)
-        first = -window
-        last = window if du == 0 else window - 1  # own strip: the query sits at offset 0
+        # own strip: the query's exact key; others: the first entry with b-rank >= the query's
+        target = (((u.astype(jnp.int64) << bits) | qrb) << shift) | jnp.where(
+            du == 0, qra - t * strip, 0)
+        center = lo + _prefix_count(lambda j: st.packed[jnp.minimum(lo + j, n - 1)] < target,
+                                    hi - lo, 2 * strip)
+        if own is not None:
+            center = jnp.where(du == 0, own, center)
 
-        def add(o, best, center=center, lo=lo, hi=hi, du=du):
+        def add(o, best):
             pos = center + o
             at = jnp.clip(pos, 0, n - 1)
             d = jnp.maximum(jnp.abs(st.a[at] - qa), jnp.abs(st.b[at] - qb))
-            inside = (pos >= lo) & (pos < hi) & ((o != 0) if du == 0 else True)
+            inside = (pos >= lo) & (pos < hi) & ((du != 0) | (o != 0))
             return _insert(best, jnp.where(inside, d, jnp.inf))
 
-        if unroll:
-            for o in range(first, last + 1):
-                if not (du == 0 and o == 0):
-                    best = add(o, best)
-        else:
-            best = lax.fori_loop(first, last + 1, add, best)
-        below, above = center + first - 1, center + last + 1
+        best = lax.fori_loop(-window, window + 1, add, best)
+        below, above = center - window - 1, center + window + 1
         gap = jnp.minimum(gap, jnp.where(below >= lo, qb - st.b[jnp.clip(below, 0, n - 1)],
                                          jnp.inf))
         gap = jnp.minimum(gap, jnp.where(above < hi, st.b[jnp.clip(above, 0, n - 1)] - qb,
                                          jnp.inf))
+        return best, gap
+
+    best = [jnp.full(qa.shape, jnp.inf)] * k
+    best, gap = lax.fori_loop(-1, 2, one_strip, (best, gap))
     return best[-1], best[-1] <= gap
 
 
@@ -561,42 +567,52 @@ def _for_failing(fail, r, compute, batch):
     return r, fail
 
 
-def _a_range(st: _Strips, qa, bound):
-    """Positions ``[lo, hi)`` in ``st.sorted_a`` within ``bound`` of ``qa`` (fl predicate)."""
-    n = st.sorted_a.shape[0]
+def _a_range(sorted_a, qa, bound, offset=0, n=None):
+    """Positions ``[lo, hi)`` in ``sorted_a`` within ``bound`` of ``qa`` (fl predicate).
+
+    ``sorted_a`` may hold several sorted arrays of ``n`` entries end to end:
+    each query then searches the ``n`` entries starting at its ``offset``.
+    """
+    n = sorted_a.shape[0] if n is None else n
     size = jnp.full(qa.shape, n, jnp.int32)
-    lo = _prefix_count(lambda j: (qa - st.sorted_a[j]) > bound, size, n)
-    hi = _prefix_count(lambda j: (st.sorted_a[j] - qa) <= bound, size, n)
+    lo = _prefix_count(lambda j: (qa - sorted_a[offset + j]) > bound, size, n)
+    hi = _prefix_count(lambda j: (sorted_a[offset + j] - qa) <= bound, size, n)
     return lo, hi
 
 
-def _box_scan(st: _Strips, qa, qb, bound, active, k, strip):
+def _box_scan(xs: _Strips, ys: _Strips, along_x, qx, qy, bound, active, k, strip):
     """Exact k-th neighbour distance: scan every point within ``bound`` in both coordinates.
 
-    Walks the strips that the a-range ``[qa - bound, qa + bound]`` touches
-    and, in each, the points whose b is within the bound (a bisection; the
-    bound shrinks to the best distance found so far), ``_SCAN_STEP`` at a
-    time. The query itself is among them, so the answer is the (k + 1)-th
-    smallest distance, the point's own zero included. Inactive queries scan
-    nothing (and return ``inf``).
+    Walks the strips (of ``xs`` where ``along_x``, else of ``ys``) that the
+    a-range ``[qa - bound, qa + bound]`` touches and, in each, the points
+    whose b is within the bound (a bisection; the bound shrinks to the best
+    distance found so far), ``_SCAN_STEP`` at a time. The query itself is
+    among them, so the answer is the (k + 1)-th smallest distance, the
+    point's own zero included. Inactive queries scan nothing (return ``inf``).
     """
-    n = st.packed.shape[0]
-    a_lo, a_hi = _a_range(st, qa, bound)
+    n = xs.packed.shape[0]
+    a_all = jnp.concatenate([xs.a, ys.a])  # both structures end to end
+    b_all = jnp.concatenate([xs.b, ys.b])
+    bounds = jnp.concatenate([xs.bounds, ys.bounds])
+    off = jnp.where(along_x, 0, n)
+    off_bounds = jnp.where(along_x, 0, xs.bounds.shape[0])
+    qa, qb = jnp.where(along_x, qx, qy), jnp.where(along_x, qy, qx)
+    a_lo, a_hi = _a_range(jnp.concatenate([xs.sorted_a, ys.sorted_a]), qa, bound, off, n)
     u_first = a_lo // strip  # the query itself is in the a-range: a_lo < a_hi
     u_last = jnp.where(active, jnp.maximum(a_hi - 1, 0) // strip, u_first)
 
     def b_range(u, best):
         limit = jnp.minimum(bound, best)
-        lo, hi = st.bounds[u + 1], st.bounds[u + 2]
-        first = lo + _prefix_count(lambda j: (qb - st.b[jnp.minimum(lo + j, n - 1)]) > limit,
-                                   hi - lo, n)
-        last = lo + _prefix_count(lambda j: (st.b[jnp.minimum(lo + j, n - 1)] - qb) <= limit,
-                                  hi - lo, n)
+        lo, hi = bounds[off_bounds + u + 1], bounds[off_bounds + u + 2]
+        first = lo + _prefix_count(
+            lambda j: (qb - b_all[off + jnp.minimum(lo + j, n - 1)]) > limit, hi - lo, n)
+        last = lo + _prefix_count(
+            lambda j: (b_all[off + jnp.minimum(lo + j, n - 1)] - qb) <= limit, hi - lo, n)
         return first, jnp.where(active, last, first)
 
     def add(o, best, pos, end):
-        at = jnp.clip(pos + o, 0, n - 1)
-        d = jnp.maximum(jnp.abs(st.a[at] - qa), jnp.abs(st.b[at] - qb))
+        at = off + jnp.clip(pos + o, 0, n - 1)
+        d = jnp.maximum(jnp.abs(a_all[at] - qa), jnp.abs(b_all[at] - qb))
         return _insert(best, jnp.where(pos + o < end, d, jnp.inf))
 
     def body(state):
@@ -619,21 +635,21 @@ _FALLBACK_BATCH = 512
 _SCAN_STEP = 16
 
 
-def _joint_knn(x, y, k, strip, window):
+def _joint_knn(x, y, k, strip, window, y_marginal=None):
     """Exact Chebyshev k-th neighbour distance of every point of (x, y), in x-strip order.
 
     1. x-strips sorted by y, windows of ``window`` around every point
        (:func:`_window_knn`);
-    2. for points without a certificate: windows twice as wide in the same
-       x-strips and in y-strips sorted by x;
+    2. for points without a certificate: windows twice as wide in y-strips
+       sorted by x;
     3. for points still without one: an exact scan of the box within the
        smallest radius found so far (:func:`_box_scan`), walking the strips
        of whichever orientation the box crosses fewer of.
     Returns the distances and the points' x, y and their ranks, in the order
     of the x-strips (padding rows, ``x = +inf``, last).
     """
-    sx, rx = _marginal(x)
-    sy, ry = _marginal(y)
+    sx, rx = marginal(x)
+    sy, ry = marginal(y) if y_marginal is None else y_marginal
     n = sx.shape[0]
     xs = _build_strips(sx, rx, sy, ry, strip)
     ys = _build_strips(sy, ry, sx, rx, strip)
@@ -642,25 +658,20 @@ def _joint_knn(x, y, k, strip, window):
     ok = ok | (xs.a == jnp.inf)
     bound = r
 
-    def wider(q, real):
-        xa, xb, xra, xrb = xs.a[q], xs.b[q], xs.ra[q], xs.rb[q]
-        r1, ok1 = _window_knn(xs, xa, xb, xra, xrb, q, k, strip, 2 * window, unroll=False)
-        r2, ok2 = _window_knn(ys, xb, xa, xrb, xra, None, k, strip, 2 * window, unroll=False)
-        certified = jnp.where(ok1, r1, r2)
-        return (jnp.where(ok1 | ok2, certified, jnp.minimum(jnp.minimum(r1, r2), bound[q])),
-                ~(ok1 | ok2) & real)
+    def transposed(q, real):
+        r2, ok2 = _window_knn(ys, xs.b[q], xs.a[q], xs.rb[q], xs.ra[q], None, k, strip,
+                              2 * window)
+        return jnp.where(ok2, r2, jnp.minimum(r2, bound[q])), ~ok2 & real
 
     r, fail = lax.cond(jnp.all(ok), lambda: (r, ~ok),
-                       lambda: _for_failing(~ok, r, wider, _FALLBACK_BATCH))
+                       lambda: _for_failing(~ok, r, transposed, _FALLBACK_BATCH))
 
     def scan(q, real):
-        xa, xb, bound_q = xs.a[q], xs.b[q], r[q]
-        x_lo, x_hi = _a_range(xs, xa, bound_q)
-        y_lo, y_hi = _a_range(ys, xb, bound_q)
-        along_x = (x_hi - x_lo) <= (y_hi - y_lo)
-        by_x = _box_scan(xs, xa, xb, bound_q, real & along_x, k, strip)
-        by_y = _box_scan(ys, xb, xa, bound_q, real & ~along_x, k, strip)
-        return jnp.where(along_x, by_x, by_y), real & False
+        qx, qy, bound_q = xs.a[q], xs.b[q], r[q]
+        x_lo, x_hi = _a_range(sx, qx, bound_q)
+        y_lo, y_hi = _a_range(sy, qy, bound_q)
+        along_x = (x_hi - x_lo) <= (y_hi - y_lo)  # the box crosses fewer x-strips
+        return _box_scan(xs, ys, along_x, qx, qy, bound_q, real, k, strip), real & False
 
     r, _ = lax.cond(jnp.any(fail), lambda: _for_failing(fail, r, scan, _FALLBACK_BATCH),
                     lambda: (r, fail))
@@ -674,6 +685,7 @@ def ksg_mutual_info(
     psi_table: jax.Array | None = None,
     strip: int | None = None,
     window: int = 8,
+    y_marginal: tuple | None = None,
 ) -> jax.Array:
     r"""KSG (Kraskov, Stoegbauer & Grassberger 2004, algorithm 1) MI of two continuous variables.
 
@@ -702,6 +714,8 @@ def ksg_mutual_info(
     strip, window : int
         Static tuning of the search (speed only): points per strip (a power of
         two; default about ``1.6 sqrt(n)``) and candidates on either side.
+    y_marginal : tuple, optional
+        ``marginal(y)`` computed once for many ``x`` (the engine shares it).
 
     Returns
     -------
@@ -711,12 +725,12 @@ def ksg_mutual_info(
     n = x.shape[0]
     k = n_neighbors
     if strip is None:
-        strip = 1 << max(int(1.6 * n**0.5).bit_length() - 1, 0)
+        strip = 1 << max(round(math.log2(1.6 * n**0.5)), 0)
     valid = (x < jnp.inf) & (y < jnp.inf)
     n_valid = jnp.sum(valid)
     x = jnp.where(valid, x, jnp.inf)
     y = jnp.where(valid, y, jnp.inf)
-    r, (xq, yq, rx_q, ry_q), (sx, sy) = _joint_knn(x, y, k, strip, window)
+    r, (xq, yq, rx_q, ry_q), (sx, sy) = _joint_knn(x, y, k, strip, window, y_marginal)
     kept = xq < jnp.inf
     radius = jnp.nextafter(r, 0.0)
     cx = count_within_near(sx, xq, radius, rx_q, kept)
