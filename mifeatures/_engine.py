@@ -247,7 +247,8 @@ def _count_remainder(X, y, kx, ky, done):
 # KSG and KL: padded rows are +inf, infinitely far from every real row), so
 # padding never changes a result. Features go through the kernels in chunks
 # of at most ``_KNN_CHUNK_FEATURES`` columns (a NumPy transpose into a feature-major
-# buffer, then one jitted ``lax.map``: measured 2x faster than ``vmap`` here);
+# buffer, then one jitted ``lax.map``; measured at n = 100k: Ross 21 ms per
+# feature with lax.map against 41 with vmap, KSG 136 against 138);
 # chunks run on up to ``_KNN_THREADS`` threads, since a sort uses one core.
 
 import itertools  # noqa: E402
