@@ -13,11 +13,12 @@ in one hashing pass.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ._units import log_base  # noqa: F401  (re-exported: the NumPy paths' unit check)
 
 NAN_POLICIES = ("raise", "omit", "as-category")
 
@@ -47,17 +48,6 @@ class DiscreteVariable:
     codes: np.ndarray
     n_levels: int
     name: str
-
-
-def log_base(base):
-    """Divisor turning nats into the unit of ``base`` (None means nats)."""
-    if base is None:
-        return 1.0
-    if isinstance(base, bool) or not isinstance(base, (int, float, np.integer, np.floating)):
-        raise TypeError(f"base must be a positive number other than 1, or None; got {base!r}.")
-    if not base > 0 or base == 1 or not math.isfinite(base):
-        raise ValueError(f"base must be a positive number other than 1, or None; got {base!r}.")
-    return math.log(base)
 
 
 def check_nan_policy(nan_policy):
