@@ -24,7 +24,14 @@ _PUBLIC = {
     "mutual_info_classif": "_dropins",
     "mutual_info_regression": "_dropins",
     "rank_features": "ranking",
+    "EntropyDiscretizer": "discretization",
     "mutual_info_matrix": "ranking",
+    # significance: permutation p-values (score functions for SelectFdr & co.)
+    "mutual_info_test": "significance",
+    "mutual_info_classif_test": "significance",
+    "mutual_info_regression_test": "significance",
+    # scikit-learn estimators
+    "MutualInfoSelector": "selection",
     # clustering comparison
     "contingency_matrix": "metrics",
     "mutual_info_score": "metrics",
@@ -36,6 +43,7 @@ _PUBLIC = {
     # submodules
     "datasets": None,
     "metrics": None,
+    "plotting": None,
 }
 
 __all__ = sorted(_PUBLIC)

@@ -11,12 +11,18 @@ NumPy: importing this module and a first call import neither it nor JAX.
 
 Deliberate difference from scikit-learn: empty labelings raise ``ValueError``
 (scikit-learn returns 1.0 for the NMI and AMI of two empty labelings).
+
+The scores and ``contingency_matrix`` also take two dask Series (the
+``mifeatures[dask]`` extra; partitioned alike, for example two columns of one
+dask DataFrame): each partition counts its table on the raw labels, the
+tables are summed, and the numbers equal the in-memory ones.
 """
 
 import numpy as np
 import pandas as pd
 
 from . import _adapters, _labelings
+from ._dask import is_dask
 from .kernels import clustering
 
 __all__ = [
@@ -45,6 +51,10 @@ def _pair(labels_true, labels_pred, warn_continuous=True):
 
 
 def _score(labels_true, labels_pred, metric, **options):
+    if is_dask(labels_true, labels_pred):
+        from ._dask.metrics import pair_score
+
+        return pair_score(labels_true, labels_pred, metric, **options)
     pair = _pair(labels_true, labels_pred)
     return float(_labelings.pair_scores(pair, [0], [1], metric, **options)[0])
 
@@ -83,6 +93,10 @@ def contingency_matrix(labels_true, labels_pred, *, sparse=False):
     """
     if not isinstance(sparse, (bool, np.bool_)):
         raise TypeError(f"sparse must be True or False; got {sparse!r}.")
+    if is_dask(labels_true, labels_pred):
+        from ._dask.metrics import contingency_matrix as dask_contingency_matrix
+
+        return dask_contingency_matrix(labels_true, labels_pred, sparse=sparse)
     u, v = _pair(labels_true, labels_pred, warn_continuous=False)
     row, col, count = _labelings.table_cells(u, v)
     rows, row_values = _labelings.level_values(u)

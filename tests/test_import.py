@@ -49,7 +49,7 @@ LAYERS = [
     {"estimation", "significance", "_dropins", "ranking", "_labelings", "_emi"},
     {"metrics"},
     {"selection", "discretization"},
-    {"cli", "plotting"},
+    {"cli", "_cli_io", "plotting"},
 ]
 
 

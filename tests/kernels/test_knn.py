@@ -21,7 +21,7 @@ from sklearn.neighbors import KDTree, NearestNeighbors
 from sklearn.preprocessing import scale
 
 from mifeatures import _engine
-from mifeatures.kernels import knn
+from mifeatures.kernels import knn_common, knn_kl, knn_ross
 
 RTOL, ATOL = 1e-10, 1e-12
 # Compiling a kernel costs seconds: the cases share shapes (row buckets of 256 and
@@ -88,7 +88,10 @@ def _ross_case(n, kind, rng):
     return _jitter(x)[:, 0], y
 
 
-SIZES_AND_K = [(10, 3), (100, 1), (100, 3), (100, 5), (1000, 3), (200, 1), (200, 5)]
+# All in the engine's smallest row bucket (1024 rows): one compile per k.
+SIZES_AND_K = [(10, 3), (100, 1), (100, 3), (100, 5), (1000, 3),
+               pytest.param(200, 1, marks=pytest.mark.slow),
+               pytest.param(200, 5, marks=pytest.mark.slow)]
 
 
 @pytest.mark.parametrize("kind", ["noised", "tiny", "ties"])
@@ -101,8 +104,9 @@ def test_ross_equals_sklearn(n, kind, n_neighbors, rng):
                                atol=ATOL)
 
 
-def test_ross_equals_sklearn_many_rows_and_classes(rng):
-    n = 20000
+@pytest.mark.slow  # tests/test_continuous.py checks 3000 rows in the default run
+@pytest.mark.parametrize("n", [3000, 20000])
+def test_ross_equals_sklearn_many_rows_and_classes(rng, n):
     y = rng.choice(12, n, p=np.r_[np.full(10, 0.099), 0.0095, 0.0005])
     X = _jitter(rng.standard_normal((n, 2)) + 0.2 * y[:, None] + np.round(rng.random((n, 1)), 1))
     got = _engine.ross_mi_columns(X, y, 12, 3)
@@ -143,8 +147,9 @@ def test_ross_without_two_member_classes_is_zero():
     assert got == 0.0
 
 
-# Each (row bucket, k) compiles the KSG kernel anew (about 5 s): k = 5 runs with --slow.
-KSG_SIZES_AND_K = [(10, 3), (100, 3), (1000, 3), (100, 1), (200, 1),
+# Each (row bucket, k) compiles the KSG kernel anew (about 5 s): k = 5 runs with -m slow.
+KSG_SIZES_AND_K = [(10, 3), (100, 3), (1000, 3), (100, 1),
+                   pytest.param(200, 1, marks=pytest.mark.slow),
                    pytest.param(100, 5, marks=pytest.mark.slow),
                    pytest.param(200, 5, marks=pytest.mark.slow)]
 
@@ -176,24 +181,6 @@ def test_ksg_equals_sklearn_many_rows(n, rng):
     got = _engine.ksg_mi_columns(X, y, 3)
     np.testing.assert_allclose(got, [_raw_cc(X[:, j], y, 3) for j in range(4)], rtol=RTOL,
                                atol=ATOL)
-
-
-def test_ksg_bivariate_normal_is_close_to_the_truth(rng):
-    rho, n = 0.8, 5000
-    x = rng.standard_normal(n)
-    y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal(n)
-    X = _jitter(np.c_[x, y])
-    (got,) = _engine.ksg_mi_columns(X[:, :1], X[:, 1], 3)
-    assert got == pytest.approx(-0.5 * np.log(1 - rho**2), abs=0.05)
-
-
-def test_kl_entropy_of_a_standard_normal(rng):
-    got = _engine.kl_entropy(rng.standard_normal(10_000), 3)
-    assert got == pytest.approx(0.5 * np.log(2 * np.pi * np.e), abs=0.02)
-
-
-def test_kl_entropy_of_a_uniform(rng):
-    assert _engine.kl_entropy(rng.uniform(0, 2, 10_000), 3) == pytest.approx(np.log(2), abs=0.02)
 
 
 @pytest.mark.parametrize("d", [2, 3])
@@ -231,16 +218,16 @@ def test_float_keys_sort_like_floats(rng):
     values = np.r_[rng.standard_normal(200) * 10.0 ** rng.integers(-300, 300, 200), 0.0, -0.0,
                    np.inf, -np.inf, 5e-324, -5e-324, 1.0, np.nextafter(1.0, 2)]
     with jax.enable_x64(True):
-        keys = knn.float_to_key(jnp.asarray(values))
-        back = np.asarray(knn.key_to_float(jnp.sort(keys)))
+        keys = knn_common.float_to_key(jnp.asarray(values))
+        back = np.asarray(knn_common.key_to_float(jnp.sort(keys)))
     np.testing.assert_array_equal(back, np.sort(values))
 
 
 def test_jit_equals_eager_kl(rng):
     x = rng.standard_normal(60)
     with jax.enable_x64(True):
-        eager = knn.kl_entropy(jnp.asarray(x), 3)
-        jitted = jax.jit(knn.kl_entropy, static_argnums=1)(jnp.asarray(x), 3)
+        eager = knn_kl.kl_entropy(jnp.asarray(x), 3)
+        jitted = jax.jit(knn_kl.kl_entropy, static_argnums=1)(jnp.asarray(x), 3)
     assert float(eager) == pytest.approx(float(jitted), rel=1e-14)
 
 
@@ -252,8 +239,8 @@ def test_jit_equals_eager_ross(rng):
     x, y = _ross_case(60, "tiny", rng)
     with jax.enable_x64(True):
         args = (jnp.asarray(x), jnp.asarray(y))
-        eager = knn.ross_mutual_info(*args, LEVELS, 3)
-        jitted = jax.jit(knn.ross_mutual_info, static_argnums=(2, 3))(*args, LEVELS, 3)
+        eager = knn_ross.ross_mutual_info(*args, LEVELS, 3)
+        jitted = jax.jit(knn_ross.ross_mutual_info, static_argnums=(2, 3))(*args, LEVELS, 3)
     assert float(eager) == float(jitted)
 
 
@@ -270,6 +257,7 @@ def test_mapping_over_features_equals_a_loop(rng):
     np.testing.assert_array_equal(together, one_by_one)
 
 
+@pytest.mark.slow  # compiles the bare kernel; sklearn equality at padded sizes covers it
 def test_padding_never_changes_results(rng):
     n = 150  # padded to 256 rows by the engine
     y = rng.integers(0, 3, n)
@@ -277,7 +265,7 @@ def test_padding_never_changes_results(rng):
     psi = digamma(np.arange(n + 1.0))
     psi[0] = 0.0
     with jax.enable_x64(True):
-        kernel = jax.jit(knn.ross_mutual_info, static_argnums=(2, 3))
+        kernel = jax.jit(knn_ross.ross_mutual_info, static_argnums=(2, 3))
         bare = float(kernel(jnp.asarray(x), jnp.asarray(y), LEVELS, 3, psi))
     got = _engine.ross_mi_columns(x[:, None], y, LEVELS, 3)[0]
     assert got == pytest.approx(bare, rel=1e-14)
