@@ -120,7 +120,7 @@ def bench_public(n):
             xyz[:, 0], xyz[:, 1], random_state=0),
         "mutual_info(x 2-D, y 1-D)": lambda: mifeatures.mutual_info(
             xyz[:, :2], xyz[:, 2], random_state=0),
-        "conditional_mutual_info(x, y | z), 1-D each": lambda: mifeatures.conditional_mutual_info(
+        "conditional_mutual_info(x, y, z), 1-D each": lambda: mifeatures.conditional_mutual_info(
             xyz[:, 0], xyz[:, 1], xyz[:, 2], random_state=0),
         "estimate_entropy(3-D), Kozachenko-Leonenko": lambda: mifeatures.estimate_entropy(xyz),
     }

@@ -300,19 +300,19 @@ def information_report(frame, target, *, n_bins=5, base=2.0):
     from .estimation import estimate_entropy, mutual_info
 
     y = frame[target]
-    h_target = estimate_entropy(y, base=base, nan_policy="omit")
+    h_target = estimate_entropy(y, discrete=True, base=base, nan_policy="omit")
     rows = []
     for name in frame.columns:
         if name == target:
             continue
         column, kind = _as_discrete(frame[name], n_bins)
-        mi = mutual_info(column, y, base=base, nan_policy="omit")
+        mi = mutual_info(column, y, discrete=True, base=base, nan_policy="omit")
         rows.append({
             "feature": str(name),
             "kind": kind,
             "levels": int(column.nunique()),
             "missing": int(column.isna().sum()),
-            "entropy": estimate_entropy(column, base=base, nan_policy="omit"),
+            "entropy": estimate_entropy(column, discrete=True, base=base, nan_policy="omit"),
             "mutual_info": mi,
             "normalized_mi": mi / h_target if h_target > 0 else 0.0,
         })

@@ -305,8 +305,9 @@ def conditional_mutual_info(x, y, z, *, method=None, discrete="auto", n_neighbor
     Negative kNN estimates are returned as 0.
 
     The d-D neighbour search is exact (scipy's k-d tree on the CPU, a JAX
-    brute force on accelerators); it slows down as the joint dimension grows
-    (about a second per 100 000 rows in 3-D here).
+    brute force on accelerators); it slows down as the joint dimension grows:
+    with 1-D x, y, z, about 0.2 s at 10 000 rows and 8 s at 100 000 here (2
+    cores, shared), mostly the radius counts in the 2-D subspaces.
 
     References
     ----------

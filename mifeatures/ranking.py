@@ -181,7 +181,7 @@ def rank_features(df, target, *, discrete_features="auto", discrete_target="auto
         prepared.append(_Group(columns, rows, features, prepared_target))
     mi = np.maximum(raw, 0.0)
     if discrete_target:
-        h_target = estimate_entropy(y[~target_missing])
+        h_target = estimate_entropy(y[~target_missing], discrete=True)
         normalized = mi / h_target if h_target > 0 else np.zeros_like(mi)
     else:
         normalized = np.sqrt(-np.expm1(-2.0 * mi))

@@ -368,8 +368,8 @@ def _table_pvalues(codes, target, n_permutations, seed, advance):
     widths = np.array([_engine.bucket(k, minimum=2) for k in levels])
     for width in np.unique(widths):
         group = np.flatnonzero(widths == width)
-        tables = _engine.contingency_tables(np.ascontiguousarray(codes[:, group]),
-                                            target.codes, int(levels[group].max()),
+        part = codes if group.size == codes.shape[1] else np.ascontiguousarray(codes[:, group])
+        tables = _engine.contingency_tables(part, target.codes, int(levels[group].max()),
                                             target.n_levels)
         for j, table in zip(group, tables):
             pvalues[j] = _table_pvalue(table, n_permutations, np.random.default_rng(seeds[j]),
