@@ -85,11 +85,10 @@ def test_rank_features_nan_policies(rng):
 
 def test_float_target_declared_discrete_is_normalized_by_its_plugin_entropy(rng):
     from scipy.stats import entropy as scipy_entropy
-    from sklearn.metrics import mutual_info_score
 
     X = rng.integers(0, 3, size=(500, 2))
     y = (X[:, 0] + rng.integers(0, 2, 500)).astype(float)
-    ranking = mif.rank_features(pd.DataFrame(X, columns=["a", "b"]), y,
+    ranking = rank_features(pd.DataFrame(X, columns=["a", "b"]), y,
                                 discrete_target=True, random_state=0)
     h_y = scipy_entropy(np.unique(y, return_counts=True)[1])
     assert ranking.loc["a", "normalized_mi"] == pytest.approx(
