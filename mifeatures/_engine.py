@@ -139,15 +139,9 @@ def mutual_info_columns(X, y, n_target_levels, method="plugin"):
     n, p = X.shape
     kx = bucket(min(int(X[:GUESS_ROWS].max()) + 1, MAX_GUESSED_LEVELS), minimum=2)
     ky = bucket(n_target_levels, minimum=2)
-    y = np.ascontiguousarray(y, dtype=np.int32)
+    totals = _count_totals(X, y, kx, ky)
     with float64():
-        if X.flags.c_contiguous:
-            table, done = _count_rows_chunks(X, y, kx, ky)
-        else:
-            table, done = _count_columns_chunks(X, y, kx, ky)
-        totals = np.asarray(table)[: p * (kx + 2) * ky].astype(np.int64)
-        totals += _count_remainder(X, y, kx, ky, done)
-        mi, out_of_range = _mutual_info_of_totals(totals.reshape(p, kx + 2, ky), kx, method)
+        mi, out_of_range = _mutual_info_of_totals(totals, kx, method)
         return np.asarray(mi), np.asarray(out_of_range)
 
 
@@ -165,6 +159,25 @@ _rows_chunk = jax.jit(counts.rows_chunk_contingency, static_argnames=("kx", "ky"
                       donate_argnums=0)
 _columns_chunk = jax.jit(counts.columns_chunk_contingency,
                          static_argnames=("kx", "ky", "sub_size"), donate_argnums=0)
+
+
+def _count_totals(X, y, kx, ky):
+    """Contingency tables of every column of ``X`` against ``y``, int64 ``(p, kx + 2, ky)``.
+
+    ``kx`` and ``ky`` are padded level counts. Row 0 of each table counts
+    codes below 0 and row ``kx + 1`` codes of ``kx`` or more (the overflow
+    rows that flag out-of-range columns). ``X`` is C or F contiguous.
+    """
+    p = X.shape[1]
+    y = np.ascontiguousarray(y, dtype=np.int32)
+    with float64():
+        if X.flags.c_contiguous:
+            table, done = _count_rows_chunks(X, y, kx, ky)
+        else:
+            table, done = _count_columns_chunks(X, y, kx, ky)
+        totals = np.asarray(table)[: p * (kx + 2) * ky].astype(np.int64)
+    totals += _count_remainder(X, y, kx, ky, done)
+    return totals.reshape(p, kx + 2, ky)
 
 
 def _aligned_flat(X):
@@ -830,17 +843,8 @@ def contingency_tables(X, y, kx, ky):
     """
     if not (X.flags.c_contiguous or X.flags.f_contiguous):
         X = np.ascontiguousarray(X)
-    p = X.shape[1]
     kx_padded, ky_padded = bucket(kx, minimum=2), bucket(ky, minimum=2)
-    y = np.ascontiguousarray(y, dtype=np.int32)
-    with float64():
-        if X.flags.c_contiguous:
-            table, done = _count_rows_chunks(X, y, kx_padded, ky_padded)
-        else:
-            table, done = _count_columns_chunks(X, y, kx_padded, ky_padded)
-        totals = np.asarray(table)[: p * (kx_padded + 2) * ky_padded].astype(np.int64)
-    totals += _count_remainder(X, y, kx_padded, ky_padded, done)
-    return totals.reshape(p, kx_padded + 2, ky_padded)[:, 1 : kx + 1, :ky]
+    return _count_totals(X, y, kx_padded, ky_padded)[:, 1 : kx + 1, :ky]
 
 
 def _permuted_chunks(columns, permutations, n_padded, fill, dtype, rows):

@@ -272,6 +272,13 @@ class EntropyDiscretizer(TransformerMixin, BaseEstimator):
             edges = [_trim_quantile_edges(e) for e in _quantiles(values, self.n_bins).T]
         else:
             edges = _uniform_edges(values, self.n_bins)
+        return self._store_edges(edges)
+
+    def _store_edges(self, edges):
+        """Set ``bin_edges_`` and ``n_bins_`` from the edges of the binned columns.
+
+        Pass-through columns get empty edges and 0 bins.
+        """
         self.bin_edges_ = np.empty(self.n_features_in_, dtype=object)
         self.bin_edges_[:] = [np.zeros(0) for _ in range(self.n_features_in_)]
         self.n_bins_ = np.zeros(self.n_features_in_, dtype=np.int64)

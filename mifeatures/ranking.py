@@ -179,17 +179,8 @@ def rank_features(df, target, *, discrete_features="auto", discrete_target="auto
                                          n_neighbors)
         raw[columns] = features.mutual_info(prepared_target, n_neighbors)
         prepared.append(_Group(columns, rows, features, prepared_target))
-    mi = np.maximum(raw, 0.0)
-    if discrete_target:
-        h_target = estimate_entropy(y[~target_missing], discrete=True)
-        normalized = mi / h_target if h_target > 0 else np.zeros_like(mi)
-    else:
-        normalized = np.sqrt(-np.expm1(-2.0 * mi))
-    result = pd.DataFrame({
-        "mi": mi / scale,
-        "kind": np.where(kinds, "discrete", "continuous"),
-        "normalized_mi": np.clip(normalized, 0.0, 1.0),
-    }, index=pd.Index(names, name="feature"))
+    h_target = estimate_entropy(y[~target_missing], discrete=True) if discrete_target else None
+    result = ranking_frame(np.maximum(raw, 0.0), kinds, names, h_target, scale)
     _add_resampling_columns(result, prepared, raw, scale, len(y), n_permutations, bootstrap,
                             top_k, n_neighbors, rng, progress)
     return result.sort_values("mi", ascending=False, kind="stable")
@@ -349,6 +340,25 @@ def _subsample(features, target, inside, n_neighbors):
         return part, _adapters.DiscreteVariable(target.codes[inside], target.n_levels,
                                                 target.name)
     return part, target[inside]
+
+
+def ranking_frame(mi, kinds, names, h_target, scale):
+    r"""The ranking table, in column order: ``mi``, ``kind``, ``normalized_mi``.
+
+    ``mi`` in nats (clipped at 0); ``kinds`` True for discrete columns;
+    ``h_target`` the target's entropy in nats for a discrete target (MI / H,
+    0 when H = 0), None for a continuous one (Linfoot's
+    :math:`\sqrt{1 - e^{-2 I}}`); ``scale`` divides nats into the unit asked.
+    """
+    if h_target is None:
+        normalized = np.sqrt(-np.expm1(-2.0 * mi))
+    else:
+        normalized = mi / h_target if h_target > 0 else np.zeros_like(mi)
+    return pd.DataFrame({
+        "mi": mi / scale,
+        "kind": np.where(kinds, "discrete", "continuous"),
+        "normalized_mi": np.clip(normalized, 0.0, 1.0),
+    }, index=pd.Index(names, name="feature"))
 
 
 def _as_series(y, index=None):

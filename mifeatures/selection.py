@@ -237,6 +237,11 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
                                              self.n_bins)[:, 0])
         terms = _Terms(codes, target_codes, need_entropies=self.criterion == "disr")
         steps = _forward_selection(terms, self.criterion, self.beta)
+        return self._store_path(steps, names)
+
+    def _store_path(self, steps, names):
+        """Run the greedy ``steps`` for as many features as ``k`` asks; set
+        ``ranking_`` and ``selection_path_``."""
         path = list(itertools.islice(steps, self._n_selected(len(names))))
         self.ranking_ = np.array([j for j, _ in path], dtype=np.intp)
         output_names = self._output_names(names)

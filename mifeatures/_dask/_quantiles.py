@@ -54,11 +54,7 @@ def present_values(column, name, nan_policy):
     ``nan_policy``: the library's policies, or another value of
     ``_tables.REFUSING`` (the callers' own words for the error).
     """
-    try:
-        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numeric to be binned as a continuous column; pass "
-                        "discrete_features to mark it discrete.") from None
+    x = _tables.float_values(column, name)
     missing = np.isnan(x)
     if missing.any():
         if nan_policy in _tables.REFUSING:

@@ -125,6 +125,16 @@ def _codes_and_values(column, name):
     return codes, np.asarray(uniques)
 
 
+def float_values(column, name):
+    """A partition's column as float64 with NaN for missing; TypeError naming it if not numeric."""
+    try:
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numeric to be binned as a continuous column; pass "
+                        "discrete_features to mark it discrete.") from None
+    return x
+
+
 def bin_values(column, name, edges, nan_policy="raise"):
     """Bin a continuous column of one partition, as ``KBinsDiscretizer.transform`` does.
 
@@ -133,11 +143,7 @@ def bin_values(column, name, edges, nan_policy="raise"):
     labels are the bin numbers. Missing values raise (a refusing
     ``nan_policy``) or are left out (any other: a bin is no category).
     """
-    try:
-        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numeric to be binned as a continuous column; pass "
-                        "discrete_features to mark it discrete.") from None
+    x = float_values(column, name)
     missing = np.isnan(x)
     if missing.any() and nan_policy in REFUSING:
         raise missing_error(name, nan_policy)

@@ -59,13 +59,7 @@ def fit(estimator, X, y):
         _refuse_empty(ranges, columns, binned_names)
         low_high = np.array([ranges[c] for c in columns], dtype=np.float64).T
         edges = discretization._uniform_edges(low_high, estimator.n_bins)
-    estimator.bin_edges_ = np.empty(estimator.n_features_in_, dtype=object)
-    estimator.bin_edges_[:] = [np.zeros(0) for _ in range(estimator.n_features_in_)]
-    estimator.n_bins_ = np.zeros(estimator.n_features_in_, dtype=np.int64)
-    for j, column_edges in zip(estimator.columns_, edges):
-        estimator.bin_edges_[j] = column_edges
-        estimator.n_bins_[j] = column_edges.size - 1
-    return estimator
+    return estimator._store_edges(edges)
 
 
 def _refuse_empty(found, columns, names):

@@ -14,9 +14,8 @@ go through the engine's plug-in MI of tables.
 """
 
 import numpy as np
-import pandas as pd
 
-from .. import _adapters, _engine
+from .. import _adapters, _engine, ranking
 from .._dropins import _discrete_mask
 from ..kernels import clustering
 from . import _collections, _partitions, _quantiles
@@ -55,18 +54,12 @@ def rank_features(df, target, *, discrete_features="auto", discrete_target="auto
     if n_target == 0:
         raise ValueError(f"{target_name} has no values (an empty frame, or only missing values).")
     mi = np.maximum(plugin_mutual_info(tables, target_counts.row_values), 0.0)
+    h_target = None
     if discrete_target:
         counts = target_counts.count
         h_target = clustering.entropy_terms(np, counts, clustering.log_counts(np, counts),
                                             n_target).sum()
-        normalized = mi / h_target if h_target > 0 else np.zeros_like(mi)
-    else:
-        normalized = np.sqrt(-np.expm1(-2.0 * mi))
-    result = pd.DataFrame({
-        "mi": mi / scale,
-        "kind": np.where(kinds, "discrete", "continuous"),
-        "normalized_mi": np.clip(normalized, 0.0, 1.0),
-    }, index=pd.Index([names[c] for c in features], name="feature"))
+    result = ranking.ranking_frame(mi, kinds, [names[c] for c in features], h_target, scale)
     return result.sort_values("mi", ascending=False, kind="stable")
 
 

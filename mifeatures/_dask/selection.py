@@ -25,7 +25,6 @@ row's neighbours.
 """
 
 import numpy as np
-import pandas as pd
 
 from ..kernels import clustering
 from . import _collections, _partitions, _tables
@@ -36,7 +35,6 @@ TARGET = "__mifeatures_target__"
 
 def fit(selector, X, y):
     """Fit ``selector`` (a MutualInfoSelector) on a dask DataFrame and Series; returns it."""
-    import itertools
 
     from sklearn.utils.validation import _check_feature_names, _check_n_features
 
@@ -65,14 +63,7 @@ def fit(selector, X, y):
     terms = _DaskTerms(frame, plan, target_plan, selector.criterion == "disr")
     selector.scores_ = terms.relevance.copy()
     steps = selection._forward_selection(terms, selector.criterion, selector.beta)
-    path = list(itertools.islice(steps, selector._n_selected(len(names))))
-    selector.ranking_ = np.array([j for j, _ in path], dtype=np.intp)
-    output_names = selector._output_names(names)
-    selector.selection_path_ = pd.DataFrame(
-        [row for _, row in path], columns=["relevance", "redundancy", "conditional",
-                                           "criterion"], dtype=np.float64)
-    selector.selection_path_.insert(0, "feature", [output_names[j] for j in selector.ranking_])
-    return selector
+    return selector._store_path(steps, names)
 
 
 def _entropy(counts):
