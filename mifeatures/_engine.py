@@ -17,6 +17,8 @@ and returns NumPy float64 results. Rules this module keeps:
   row blocks whose tables add up.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import jax
@@ -32,6 +34,10 @@ MIN_ROWS = 256
 # Largest number of feature levels assumed before looking at the data; columns
 # with larger codes are reported back and re-encoded by the caller.
 MAX_GUESSED_LEVELS = 1 << 10
+
+# Worker threads for work split across cores (XLA:CPU runs one scatter or one
+# sort on one core; NumPy's sort releases the GIL).
+_THREADS = max(1, min(2, os.cpu_count() or 1))
 
 
 def float64():
@@ -175,7 +181,7 @@ def _count_totals(X, y, kx, ky):
             table, done = _count_rows_chunks(X, y, kx, ky)
         else:
             table, done = _count_columns_chunks(X, y, kx, ky)
-        totals = np.asarray(table)[: p * (kx + 2) * ky].astype(np.int64)
+        totals = table[: p * (kx + 2) * ky]
     totals += _count_remainder(X, y, kx, ky, done)
     return totals.reshape(p, kx + 2, ky)
 
@@ -200,36 +206,92 @@ def _chunk_sizes(largest, unit):
 def _count_rows_chunks(X, y, kx, ky):
     n, p = X.shape
     flat, start = _aligned_flat(X)
-    table = jnp.zeros((p + 1) * (kx + 2) * ky, jnp.int32)
     y_device = jax.device_put(np.append(y, 0))
     # Chunks of whole sub-blocks; SUB_ROWS is a multiple of 64, so every chunk
     # spans a multiple of 64 bytes and the next one starts aligned too.
-    position = start
+    jobs, position = [], start
     for rows in _chunk_sizes(CHUNK_ELEMENTS // p, SUB_ROWS):
         while position + rows * p <= flat.size:
-            chunk = jax.device_put(flat[position : position + rows * p].reshape(rows, p))
-            table = _rows_chunk(table, chunk, y_device, position // p, start % p,
-                                kx=kx, ky=ky, sub_rows=SUB_ROWS)
+            jobs.append((position, rows))
             position += rows * p
-    return table, (start, position)
+
+    def count(table, job):
+        position, rows = job
+        chunk = jax.device_put(flat[position : position + rows * p].reshape(rows, p))
+        return _rows_chunk(table, chunk, y_device, position // p, start % p,
+                           kx=kx, ky=ky, sub_rows=SUB_ROWS)
+
+    return _summed_over_threads(jobs, count, (p + 1) * (kx + 2) * ky), (start, position)
 
 
 def _count_columns_chunks(X, y, kx, ky):
     n, p = X.shape
     flat, start = _aligned_flat(X)
-    table = jnp.zeros((p + 1) * (kx + 2) * ky, jnp.int32)
     yy_device = jax.device_put(np.concatenate([y, y]))
-    position = start
     # Powers of two (few compiled shapes), at most n so a chunk spans <= 2 features.
     largest = 1 << (min(CHUNK_ELEMENTS, n).bit_length() - 1)
+    jobs, position = [], start
     for size in _chunk_sizes(largest, SUB_ELEMENTS):
         while position + size <= flat.size:
-            chunk = jax.device_put(flat[position : position + size])
-            column, row = divmod(position, n)
-            table = _columns_chunk(table, chunk, yy_device, column, row, n, kx=kx, ky=ky,
-                                   sub_size=SUB_ELEMENTS)
+            jobs.append((position, size))
             position += size
-    return table, (start, position)
+
+    def count(table, job):
+        position, size = job
+        chunk = jax.device_put(flat[position : position + size])
+        column, row = divmod(position, n)
+        return _columns_chunk(table, chunk, yy_device, column, row, n, kx=kx, ky=ky,
+                              sub_size=SUB_ELEMENTS)
+
+    return _summed_over_threads(jobs, count, (p + 1) * (kx + 2) * ky), (start, position)
+
+
+def _summed_over_threads(jobs, count, size):
+    """Fold ``table = count(table, job)`` over ``jobs`` from zeros, on up to _THREADS threads.
+
+    XLA:CPU runs one scatter on one core, so the jobs are dealt round-robin
+    to one chain of tables per thread and the chains' int32 tables summed
+    (counts add up). The first job runs alone on the calling thread: it
+    compiles, and the threads then find the compiled code.
+
+    Returns
+    -------
+    ndarray of int64, shape (size,)
+    """
+    first = count(jnp.zeros(size, jnp.int32), jobs[0]) if jobs else jnp.zeros(size, jnp.int32)
+    rest = jobs[1:]
+    threads = min(_THREADS, len(rest))
+    if threads <= 1:
+        for job in rest:
+            first = count(first, job)
+        return np.asarray(first).astype(np.int64)
+
+    def chain(part):
+        table = jnp.zeros(size, jnp.int32)
+        for job in part:
+            table = count(table, job)
+        return np.asarray(table)
+
+    parts = _in_threads(chain, [rest[i::threads] for i in range(threads)])
+    return sum(parts, np.asarray(first).astype(np.int64))
+
+
+def _in_threads(function, items):
+    """``[function(item) for item in items]`` on up to _THREADS worker threads.
+
+    Workers run under the caller's thread-local JAX settings that enter the
+    jit cache key (float64 scope, rank promotion), so they reuse the caller's
+    compiled code instead of compiling their own.
+    """
+    x64 = jax.config.jax_enable_x64
+    promotion = jax.config.jax_numpy_rank_promotion
+
+    def task(item):
+        with jax.enable_x64(x64), jax.numpy_rank_promotion(promotion):
+            return function(item)
+
+    with ThreadPoolExecutor(_THREADS) as pool:
+        return list(pool.map(task, items))
 
 
 def _count_remainder(X, y, kx, ky, done):
@@ -275,9 +337,7 @@ def _count_remainder(X, y, kx, ky, done):
 
 import itertools  # noqa: E402
 import math  # noqa: E402
-import os  # noqa: E402
 from collections import deque  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from .kernels import knn_brute, knn_common, knn_kl, knn_ksg, knn_ross  # noqa: E402
 from .kernels.knn_common import marginal  # noqa: E402
@@ -289,7 +349,7 @@ KNN_MIN_ROWS = 1024
 
 # Elements per feature chunk (float64): 32 MB, so memory stays bounded at any n, p.
 _KNN_CHUNK_ELEMENTS = 1 << 22
-_KNN_THREADS = max(1, min(2, os.cpu_count() or 1))
+_KNN_THREADS = _THREADS
 
 
 # At most this many features per chunk: one compiled shape for any p, and
@@ -1004,14 +1064,12 @@ def ross_shared_permutation_null(x, codes, n_levels, n_neighbors, permutations, 
 # scored, so the work shrinks as segments settle. Chunks of features run on up
 # to ``_MDLP_THREADS`` threads (NumPy's sort releases the GIL).
 
-import os as _os  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor as _ThreadPool  # noqa: E402
 from typing import NamedTuple  # noqa: E402
 
 from .kernels import mdlp  # noqa: E402
 
 # Threads for chunks of features (each sort and each XLA call uses one core).
-_MDLP_THREADS = max(1, min(2, _os.cpu_count() or 1))
+_MDLP_THREADS = _THREADS
 
 # Rows times features per chunk: bounds the host's sorted copies (~50 bytes each).
 _MDLP_CHUNK_ELEMENTS = 1 << 22
@@ -1262,7 +1320,7 @@ def mdlp_splits(X, y_codes, n_classes, min_samples_split=2):
         return task(chunks[0])
     # On a cold cache both threads may compile the same shapes; the wall time
     # of a first call is about the same and steady state runs twice as fast.
-    with _ThreadPool(_MDLP_THREADS) as pool:
+    with ThreadPoolExecutor(_MDLP_THREADS) as pool:
         parts = list(pool.map(task, chunks))
     result = [None] * p
     for columns, part in zip(chunks, parts):

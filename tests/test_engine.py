@@ -51,10 +51,14 @@ def test_results_are_numpy_float64_and_x64_stays_off(rng):
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.int8])
 @pytest.mark.parametrize("n, p, offset", [(3001, 7, 0), (2999, 13, 1), (5000, 1, 3), (40, 3, 2)])
-def test_chunks_and_remainder_count_every_element_once(monkeypatch, order, dtype, n, p, offset):
-    """Zero-copy chunks, their wrap-around rows and the NumPy remainder add up exactly."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_chunks_and_remainder_count_every_element_once(monkeypatch, order, dtype, n, p, offset,
+                                                       threads):
+    """Zero-copy chunks (one chain per thread), wrap-around rows and the NumPy remainder
+    add up exactly."""
     from sklearn.metrics import mutual_info_score
 
+    monkeypatch.setattr(_engine, "_THREADS", threads)
     monkeypatch.setattr(_engine, "CHUNK_ELEMENTS", 4096)
     monkeypatch.setattr(_engine, "SUB_ELEMENTS", 256)
     rng = np.random.default_rng(n + p)
