@@ -32,7 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _adapters, _dropins, _engine
+from . import _adapters, _dropins, _engine, significance
 from ._dask import is_dask
 from .discretization import EntropyDiscretizer
 from .estimation import _discrete_mi_columns, _information_nats
@@ -81,10 +81,12 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
     ----------
     criterion : {"mim", "mifs", "mrmr", "cife", "jmi", "jmim", "cmim", \
 "icap", "disr"}, default="mrmr"
-    k : int, float or "all", default=10
+    k : int, float, "all" or "fdr", default=10
         Number of features to select: an int, a fraction of the features in
-        (0, 1) (at least one), or ``"all"`` for a full ranking. An int above
-        the number of features warns and selects them all.
+        (0, 1) (at least one), ``"all"`` for a full ranking, or ``"fdr"``:
+        every feature whose relevance is significant after Benjamini-Hochberg
+        at false discovery rate ``alpha`` (see Notes), in the criterion's
+        order. An int above the number of features warns and selects them all.
     discrete_features : "auto", bool or array-like, default="auto"
         ``"auto"`` applies the dtype rule to arrays and DataFrames alike: bool,
         integer, category, string and object columns are discrete, float
@@ -100,9 +102,22 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         continuous target, for the terms of the greedy criterion.
     beta : float, default=1.0
         Weight of the redundancy sum of ``mifs``; other criteria ignore it.
+    stopping : None or "permutation", default=None
+        ``"permutation"``: end the greedy search early, before the first
+        chosen feature whose conditional gain :math:`I(X_k;Y \mid S)` given
+        the already selected set is not significant at level ``alpha``
+        (conditional permutation test, see Notes). At most ``k`` features
+        are selected either way.
+    alpha : float in (0, 1], default=0.05
+        False discovery rate of ``k="fdr"`` and level of the ``stopping`` test.
+    n_permutations : int, default=1000
+        Null draws of the tests of ``k="fdr"`` and ``stopping``. The smallest
+        p-value is ``1 / (n_permutations + 1)``: BH over p features can only
+        keep features when that is at most ``alpha / p``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the tie-breaking noise of the kNN estimators of ``scores_``
-        (the selection itself uses no randomness).
+        Seeds the tie-breaking noise of the kNN estimators of ``scores_`` and
+        the null draws of ``k="fdr"`` and ``stopping`` (the greedy itself
+        uses no randomness). The same seed gives the same selection.
 
     Attributes
     ----------
@@ -120,6 +135,10 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         ``conditional`` and ``criterion`` (nats; see Notes).
     discrete_features_ : ndarray of bool, shape (n_features,)
         Which features were treated as discrete.
+    pvalues_, qvalues_ : ndarray of float64, shape (n_features,)
+        With ``k="fdr"`` only: permutation p-values of every feature's
+        relevance and their Benjamini-Hochberg q-values (the feature is
+        kept when its q-value is at most ``alpha``).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when X has string column names.
@@ -146,6 +165,22 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
     attains the minimum); disr (0, 0). For mim, mifs, mrmr, cife, jmi, icap
     and cmim, criterion = relevance - redundancy + conditional. At the first
     step redundancy and conditional are 0.
+
+    **Significance.** Both tests are exact permutation tests of the plug-in
+    estimates on the criterion's discrete representation (binned continuous
+    columns and target), so they test what the greedy maximises. ``k="fdr"``
+    tests :math:`H_0: I(X_k;Y) = 0` for every feature with the exact null of
+    its contingency table (random tables with the observed margins, as
+    :func:`mifeatures.mutual_info_test` does for discrete pairs), adjusts the
+    p-values with Benjamini-Hochberg (:func:`mifeatures.bh_qvalues`) and runs
+    the greedy over the features with q-value at most ``alpha`` only.
+    ``stopping="permutation"`` tests each chosen feature's gain
+    :math:`H_0: I(X_k;Y \mid S) = 0`, with :math:`S` the joint code of the
+    features selected before it, by permuting :math:`X_k` within the strata
+    of :math:`S`; the search stops at the first p-value above ``alpha``. As
+    :math:`S` grows its strata thin out and the test loses power, so the rule
+    errs towards stopping early. ``selection_path_`` then has two more
+    columns: ``gain`` (nats) and ``gain_pvalue``.
 
     **Ties and edge cases.** Criterion values within ``TIE_TOLERANCE`` (1e-10
     nats) of the best are ties, broken by the lowest column index. Constant
@@ -181,18 +216,21 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
     _parameter_constraints = {
         "criterion": [StrOptions(set(CRITERIA))],
         "k": [Interval(numbers.Integral, 1, None, closed="left"),
-              Interval(RealNotInt, 0, 1, closed="neither"), StrOptions({"all"})],
+              Interval(RealNotInt, 0, 1, closed="neither"), StrOptions({"all", "fdr"})],
         "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "stopping": [None, StrOptions({"permutation"})],
+        "alpha": [Interval(numbers.Real, 0, 1, closed="right")],
+        "n_permutations": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, criterion="mrmr", k=10, *, discrete_features="auto",
                  discrete_target="auto", n_neighbors=3, n_bins=10, beta=1.0,
-                 random_state=None):
+                 stopping=None, alpha=0.05, n_permutations=1000, random_state=None):
         self.criterion = criterion
         self.k = k
         self.discrete_features = discrete_features
@@ -200,6 +238,9 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         self.n_neighbors = n_neighbors
         self.n_bins = n_bins
         self.beta = beta
+        self.stopping = stopping
+        self.alpha = alpha
+        self.n_permutations = n_permutations
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -216,6 +257,9 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         self
         """
         if is_dask(X, y):
+            if self.k == "fdr" or self.stopping is not None:
+                raise ValueError("k='fdr' and stopping='permutation' permute rows and need "
+                                 "in-memory data; on dask collections pass an int k.")
             from ._dask.selection import fit
 
             return fit(self, X, y)
@@ -229,25 +273,42 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         _check_enough_rows(len(y_checked), self.n_neighbors,
                            not (self.discrete_features_.all() and discrete_target))
         _refuse_non_finite(data, columns, names, np.flatnonzero(~self.discrete_features_))
-        features, prepared_target = self._relevance_inputs(data, target, discrete_target)
+        rng = check_random_state(self.random_state)
+        features, prepared_target = self._relevance_inputs(data, target, discrete_target, rng)
         self.scores_ = _relevance_scores(features, prepared_target, self.n_neighbors)
         codes = _feature_codes(features, data, columns, names, self.n_bins)
         target_codes = (_compact(prepared_target.codes) if discrete_target
                         else _quantile_codes(y_checked.astype(np.float64)[:, None],
                                              self.n_bins)[:, 0])
-        terms = _Terms(codes, target_codes, need_entropies=self.criterion == "disr")
+        fdr_seed, stopping_seed = np.random.SeedSequence(
+            rng.randint(0, 2**32, size=4, dtype=np.uint64)).spawn(2)
+        kept = np.arange(codes.shape[1])
+        if self.k == "fdr":
+            self.pvalues_ = significance.discrete_pvalues(codes, target_codes,
+                                                          self.n_permutations, fdr_seed)
+            self.qvalues_ = significance.bh_qvalues(self.pvalues_)
+            kept = np.flatnonzero(self.qvalues_ <= self.alpha)
+        extra = () if self.stopping is None else ("gain", "gain_pvalue")
+        if kept.size == 0:  # k="fdr" and nothing significant: select nothing, as SelectFdr does
+            return self._store_path(iter(()), names, extra)
+        terms = _Terms(codes[:, kept], target_codes, need_entropies=self.criterion == "disr")
         steps = _forward_selection(terms, self.criterion, self.beta)
-        return self._store_path(steps, names)
+        if self.stopping is not None:
+            steps = _while_significant(steps, terms, self.alpha, self.n_permutations,
+                                       np.random.default_rng(stopping_seed))
+        steps = ((kept[j], row) for j, row in steps)
+        return self._store_path(steps, names, extra)
 
-    def _store_path(self, steps, names):
+    def _store_path(self, steps, names, extra_columns=()):
         """Run the greedy ``steps`` for as many features as ``k`` asks; set
-        ``ranking_`` and ``selection_path_``."""
+        ``ranking_`` and ``selection_path_`` (``extra_columns`` name values
+        the steps carry after the four standard ones)."""
         path = list(itertools.islice(steps, self._n_selected(len(names))))
         self.ranking_ = np.array([j for j, _ in path], dtype=np.intp)
         output_names = self._output_names(names)
         self.selection_path_ = pd.DataFrame(
             [row for _, row in path], columns=["relevance", "redundancy", "conditional",
-                                               "criterion"], dtype=np.float64)
+                                               "criterion", *extra_columns], dtype=np.float64)
         self.selection_path_.insert(0, "feature", [output_names[j] for j in self.ranking_])
         return self
 
@@ -285,9 +346,8 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
             return not _adapters.is_continuous(target)
         return bool(self.discrete_target)
 
-    def _relevance_inputs(self, data, target, discrete_target):
+    def _relevance_inputs(self, data, target, discrete_target, rng):
         """Features and target prepared as the sklearn drop-ins prepare them (same RNG order)."""
-        rng = check_random_state(self.random_state)
         try:
             features = _dropins.PreparedFeatures(data, self.discrete_features_, rng,
                                                  dtype_rule=True, n_neighbors=self.n_neighbors)
@@ -299,7 +359,7 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         return features, prepared
 
     def _n_selected(self, n_features):
-        if isinstance(self.k, str):
+        if isinstance(self.k, str):  # "all", or "fdr": the greedy's steps end the path
             return n_features
         if isinstance(self.k, numbers.Integral):
             if self.k > n_features:
@@ -556,6 +616,25 @@ def _forward_selection(terms, criterion, beta):
         remaining[j] = False
         if criterion != "mim" and remaining.any():
             _add_selected(sums, terms, j, criterion)
+
+
+def _while_significant(steps, terms, alpha, n_permutations, generator):
+    """The greedy ``steps`` up to the first whose conditional gain is not significant.
+
+    Each step's feature :math:`X_j` is tested for :math:`I(X_j;Y|S) = 0`,
+    :math:`S` the joint code of the features before it (one stratum at the
+    first step); the step is kept, with ``(gain, pvalue)`` added to its row,
+    when ``pvalue <= alpha``.
+    """
+    strata = np.zeros(terms.target.size, dtype=np.int64)
+    for j, row in steps:
+        column = terms.column(j).astype(np.int64)
+        gain, pvalue = significance.conditional_gain_test(column, terms.target, strata,
+                                                          n_permutations, generator)
+        if pvalue > alpha:
+            return
+        yield j, (*row, gain, pvalue)
+        strata = _adapters._compact(strata * (int(terms.levels[j]) + 1) + column)[0]
 
 
 def _first_best(value, pool):
