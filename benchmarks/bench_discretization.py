@@ -97,11 +97,11 @@ def bench_case(n, p, n_classes):
         np.testing.assert_allclose(fitted.bin_edges_[j][1:-1], npy_cuts[0][j], rtol=0,
                                    atol=1e-12)
     n_cuts = sum(e.size - 2 for e in fitted.bin_edges_)
-    threads, _engine._MDLP_THREADS = _engine._MDLP_THREADS, 1
+    threads, _engine.mdlp._MDLP_THREADS = _engine.mdlp._MDLP_THREADS, 1
     try:
         one_thread = best_of(fit, repeat=5)
     finally:
-        _engine._MDLP_THREADS = threads
+        _engine.mdlp._MDLP_THREADS = threads
     label = f"MDLP fit, {p} features x {n:,} rows, {n_classes} classes ({n_cuts} cuts)"
     rows = [(label, seconds(first), seconds(ours), "NumPy textbook (same cuts)", seconds(npy),
              f"{npy / ours:.1f}x"),

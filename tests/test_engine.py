@@ -58,9 +58,9 @@ def test_chunks_and_remainder_count_every_element_once(monkeypatch, order, dtype
     add up exactly."""
     from sklearn.metrics import mutual_info_score
 
-    monkeypatch.setattr(_engine, "_THREADS", threads)
-    monkeypatch.setattr(_engine, "CHUNK_ELEMENTS", 4096)
-    monkeypatch.setattr(_engine, "SUB_ELEMENTS", 256)
+    monkeypatch.setattr(_engine.counting, "_THREADS", threads)
+    monkeypatch.setattr(_engine.counting, "CHUNK_ELEMENTS", 4096)
+    monkeypatch.setattr(_engine.counting, "SUB_ELEMENTS", 256)
     rng = np.random.default_rng(n + p)
     # A view starting `offset` elements into a buffer moves the 64-byte boundary.
     buffer = rng.integers(0, 6, size=n * p + offset).astype(dtype)
@@ -74,7 +74,7 @@ def test_chunks_and_remainder_count_every_element_once(monkeypatch, order, dtype
 
 
 def test_codes_outside_the_guess_are_flagged(monkeypatch):
-    monkeypatch.setattr(_engine, "CHUNK_ELEMENTS", 4096)
+    monkeypatch.setattr(_engine.counting, "CHUNK_ELEMENTS", 4096)
     X = np.zeros((6000, 4), dtype=np.int64)
     X[5000, 1] = 7000   # above MAX_GUESSED_LEVELS, in a chunk
     X[5999, 2] = -1     # negative, in the remainder

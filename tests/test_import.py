@@ -61,22 +61,60 @@ def _layer(module):
     return None
 
 
+def _relative_imports(path):
+    """Dotted name of the module at ``path`` and of the modules its relative imports name."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    package = list(parts[:-1])  # an __init__ sits inside its package too
+    targets = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package[: len(package) - (node.level - 1)]
+            names = [node.module] if node.module else [a.name for a in node.names]
+            targets += [".".join([*base, name]) for name in names]
+    return ".".join(parts), targets
+
+
 def test_imports_only_point_downwards():
     for path in PACKAGE.rglob("*.py"):
-        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        module, targets = _relative_imports(path)
         level = _layer(module)
         if level is None:
             continue
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level > 0:
-                targets = [node.module] if node.module else [a.name for a in node.names]
-                if module.startswith("kernels.") and node.level == 1:
-                    targets = [f"kernels.{t}" for t in targets]
-                for target in targets:
-                    target_level = _layer(target)
-                    assert target_level is None or target_level <= level, (
-                        f"{module} imports {target} from a higher layer")
+        for target in targets:
+            target_level = _layer(target)
+            assert target_level is None or target_level <= level, (
+                f"{module} imports {target} from a higher layer")
+
+
+# Sections of the engine package, earliest first; a section imports only earlier ones.
+ENGINE_SECTIONS = ["_common", "counting", "knn", "permutations", "mdlp"]
+
+
+def test_engine_sections_import_only_earlier_ones():
+    engine = PACKAGE / "_engine"
+    assert {p.stem for p in engine.glob("*.py")} == {"__init__", *ENGINE_SECTIONS}
+    for position, section in enumerate(ENGINE_SECTIONS):
+        module, targets = _relative_imports(engine / f"{section}.py")
+        for target in targets:
+            if target.startswith("_engine."):
+                assert ENGINE_SECTIONS.index(target.split(".")[1]) < position, (
+                    f"{module} imports the later section {target}")
+
+
+def test_engine_reexports_what_callers_use_and_no_tunable_copies():
+    """Every ``_engine.NAME`` in the package, tests and benchmarks resolves on the package;
+    tunables are only in their sections, so patching the package raises instead of doing
+    nothing."""
+    from mifeatures import _engine
+
+    for path in [*PACKAGE.rglob("*.py"), *PACKAGE.parent.glob("tests/**/*.py"),
+                 *PACKAGE.parent.glob("benchmarks/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "_engine"):
+                assert hasattr(_engine, node.attr), f"{path.name}: _engine.{node.attr}"
+    for name in ("_THREADS", "CHUNK_ELEMENTS", "SUB_ELEMENTS", "_KNN_THREADS", "_MDLP_THREADS"):
+        assert not hasattr(_engine, name), name
 
 
 def test_kernels_never_jit_or_touch_config():

@@ -50,7 +50,7 @@ def one_engine_thread(monkeypatch):
     of the jit cache key: worker threads would compile every kernel a second
     time. Threads are tested once, in test_threads_give_the_same_pvalues.
     """
-    monkeypatch.setattr(_engine, "_KNN_THREADS", 1)
+    monkeypatch.setattr(_engine.knn, "_KNN_THREADS", 1)
 
 
 def _binary_signal(rng, n, n_informative, n_noise, strength=1.5):
@@ -222,7 +222,7 @@ def test_threads_give_the_same_pvalues(rng, monkeypatch):
     # Chunks finish in any order on two threads; results go back by index.
     X, y = _binary_signal(rng, 200, 2, 14, strength=0.4)
     _, single = mutual_info_classif_test(X, y, n_permutations=39, random_state=0)
-    monkeypatch.setattr(_engine, "_KNN_THREADS", 2)
+    monkeypatch.setattr(_engine.knn, "_KNN_THREADS", 2)
     with jax.numpy_rank_promotion("allow"):  # the workers' (default) setting: one compile
         _, threaded = mutual_info_classif_test(X, y, n_permutations=39, random_state=0)
     np.testing.assert_array_equal(threaded, single)
@@ -427,7 +427,7 @@ def test_issue7_fdr_at_01_over_repeated_seeds(monkeypatch):
     # with 10 informative features among 100; BH keeps it <= (90 / 100) alpha.
     # BH passes k features only when k p-values are <= 0.1 k / 100, so the
     # smallest p-value, 1 / (B + 1), must be below 0.001 k: B = 499.
-    monkeypatch.setattr(_engine, "_KNN_THREADS", 2)
+    monkeypatch.setattr(_engine.knn, "_KNN_THREADS", 2)
     alpha, proportions = 0.1, []
     with jax.numpy_rank_promotion("allow"):  # the worker threads' setting
         for seed in range(20):
