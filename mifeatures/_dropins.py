@@ -242,6 +242,10 @@ def _codes_matrix(X, columns, names, picks):
     return np.column_stack([v.codes for v in encoded]).astype(np.int64, copy=False)
 
 
+# Noise values drawn at a time by _scale_and_jitter (8 MB of float64).
+_NOISE_BLOCK_ELEMENTS = 1 << 20
+
+
 def _scale_and_jitter(matrix, rng):
     """scikit-learn's preprocessing of continuous columns, in place, in its RNG order.
 
@@ -251,5 +255,10 @@ def _scale_and_jitter(matrix, rng):
     from sklearn.preprocessing import scale
 
     matrix[:] = scale(matrix, with_mean=False, copy=False)
-    means = np.maximum(1, np.mean(np.abs(matrix), axis=0))
-    matrix += 1e-10 * means * rng.standard_normal(size=matrix.shape)
+    amplitude = 1e-10 * np.maximum(1, np.mean(np.abs(matrix), axis=0))
+    # Noise drawn in row blocks: RandomState fills them from one stream in C
+    # order, so the values equal one (n, p) draw, without its two n x p temporaries.
+    rows = max(1, _NOISE_BLOCK_ELEMENTS // max(1, matrix.shape[1]))
+    for start in range(0, matrix.shape[0], rows):
+        block = matrix[start : start + rows]
+        block += amplitude * rng.standard_normal(size=block.shape)

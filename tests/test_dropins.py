@@ -103,3 +103,20 @@ def test_class_with_one_member_is_left_out_like_sklearn(rng):
     np.testing.assert_allclose(mutual_info_classif(X, y, random_state=0),
                                skfs.mutual_info_classif(X, y, random_state=0),
                                rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [1, 5, 1 << 20])
+def test_noise_in_row_blocks_equals_sklearn_one_draw(monkeypatch, block):
+    """The tie-breaking noise drawn block by block is bit for bit sklearn's single draw."""
+    from sklearn.preprocessing import scale
+
+    from mifeatures import _dropins
+
+    monkeypatch.setattr(_dropins, "_NOISE_BLOCK_ELEMENTS", block)
+    X = np.random.default_rng(0).normal(size=(1001, 3))  # an odd count of normals
+    ours = X.copy()
+    _dropins._scale_and_jitter(ours, np.random.RandomState(3))
+    theirs = scale(X, with_mean=False)
+    theirs += (1e-10 * np.maximum(1, np.mean(np.abs(theirs), axis=0))
+               * np.random.RandomState(3).standard_normal(size=theirs.shape))
+    np.testing.assert_array_equal(ours, theirs)
