@@ -324,8 +324,14 @@ class EntropyDiscretizer(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_features_in_)
             Float64 for the binned columns; passed-through columns unchanged.
+            A dask DataFrame gives a dask DataFrame (partition by partition,
+            columns named as the input features).
         """
         check_is_fitted(self)
+        if is_dask(X):
+            from ._dask.discretization import inverse_transform
+
+            return inverse_transform(self, X)
         if "onehot" in self.encode:
             X = self._decode_onehot(X)
         X = check_array(X, dtype=None, ensure_all_finite=False)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _adapters, _labelings
-from ._dask import is_dask
+from ._dask import holds_dask, is_dask
 from .kernels import clustering
 
 __all__ = [
@@ -341,7 +341,9 @@ def pairwise_scores(labelings, metric="nmi", *, average_method=None, normalizati
     labelings : DataFrame, list, dict or 2-D array
         The labelings to compare: the columns of a DataFrame (or of an array of
         shape (n_samples, n_labelings)), the items of a list, or the values of a
-        dict, all of the same length.
+        dict, all of the same length. Also a dask DataFrame, or a list or dict
+        of dask Series partitioned alike: one pass counts the tables of all
+        pairs on the raw labels, with the same scores (to rounding).
     metric : {"mi", "nmi", "ami", "vi", "nvi"}, default="nmi"
         :func:`mutual_info_score`, :func:`normalized_mutual_info_score`,
         :func:`adjusted_mutual_info_score`, :func:`variation_of_information`
@@ -391,6 +393,11 @@ def pairwise_scores(labelings, metric="nmi", *, average_method=None, normalizati
     _check_option(average_method, AVERAGE_METHODS, "average_method")
     _check_option(normalization, NORMALIZATIONS, "normalization")
     scale = _adapters.log_base(base)
+    if holds_dask(labelings):
+        from ._dask.metrics import pairwise_scores as dask_pairwise_scores
+
+        return dask_pairwise_scores(labelings, metric, average_method=average_method,
+                                    normalization=normalization, scale=scale)
 
     keys, named = _labelings.named_labelings(labelings)
     encoded = _labelings.encode_labelings(named)

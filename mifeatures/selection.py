@@ -114,6 +114,19 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         Null draws of the tests of ``k="fdr"`` and ``stopping``. The smallest
         p-value is ``1 / (n_permutations + 1)``: BH over p features can only
         keep features when that is at most ``alpha / p``.
+    passes : {"auto", "per_step", "one"}, default="auto"
+        How a dask DataFrame is read for the greedy terms; the selection is
+        the same either way. ``"per_step"``: one pass over the data per
+        greedy step, counting every candidate against the feature just
+        chosen. ``"one"``: a single pass counting every pair of features
+        jointly with the target (:math:`C \sum_{j<k} L_j L_k` integer cells
+        for features of :math:`L_j` levels and :math:`C` classes), after which
+        the greedy runs on the client; a ValueError when those tables would
+        exceed 64 MiB. ``"auto"``: ``"one"`` when the tables fit and ``k`` is
+        about half of the features or more (the one pass then counts no
+        more tables than the steps would), else ``"per_step"``. In-memory
+        data ignore it: there each step is already one vectorised count over
+        all candidates.
     random_state : int, RandomState instance or None, default=None
         Seeds the tie-breaking noise of the kNN estimators of ``scores_`` and
         the null draws of ``k="fdr"`` and ``stopping`` (the greedy itself
@@ -225,12 +238,14 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         "stopping": [None, StrOptions({"permutation"})],
         "alpha": [Interval(numbers.Real, 0, 1, closed="right")],
         "n_permutations": [Interval(numbers.Integral, 1, None, closed="left")],
+        "passes": [StrOptions({"auto", "per_step", "one"})],
         "random_state": ["random_state"],
     }
 
     def __init__(self, criterion="mrmr", k=10, *, discrete_features="auto",
                  discrete_target="auto", n_neighbors=3, n_bins=10, beta=1.0,
-                 stopping=None, alpha=0.05, n_permutations=1000, random_state=None):
+                 stopping=None, alpha=0.05, n_permutations=1000, passes="auto",
+                 random_state=None):
         self.criterion = criterion
         self.k = k
         self.discrete_features = discrete_features
@@ -241,6 +256,7 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         self.stopping = stopping
         self.alpha = alpha
         self.n_permutations = n_permutations
+        self.passes = passes
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -311,6 +327,25 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
                                                "criterion", *extra_columns], dtype=np.float64)
         self.selection_path_.insert(0, "feature", [output_names[j] for j in self.ranking_])
         return self
+
+    def transform(self, X):
+        """Keep the selected columns of X, in their order in X.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or dask DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, DataFrame or dask DataFrame of shape (n_samples, n_selected)
+            A dask DataFrame gives a dask DataFrame of the selected columns
+            (lazy: nothing is computed).
+        """
+        if is_dask(X):
+            from ._dask.selection import transform
+
+            return transform(self, X)
+        return super().transform(X)
 
     def _get_support_mask(self):
         check_is_fitted(self)

@@ -23,7 +23,8 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 from mifeatures import metrics, rank_features  # noqa: E402
-from mifeatures._dask import _quantiles  # noqa: E402
+from mifeatures._dask import _pairs, _quantiles  # noqa: E402
+from mifeatures._dask import selection as dask_selection  # noqa: E402
 from mifeatures._dask.ranking import bin_edges, quantile_levels  # noqa: E402
 from mifeatures.discretization import EntropyDiscretizer  # noqa: E402
 from mifeatures.selection import CRITERIA, MutualInfoSelector  # noqa: E402
@@ -170,6 +171,69 @@ def test_non_integer_float_labels_warn_as_in_memory(client):
                          npartitions=2)
     with pytest.warns(UserWarning, match="labels_true holds continuous"):
         assert metrics.mutual_info_score(ddf["a"], ddf["b"]) == pytest.approx(np.log(2))
+
+
+METRIC_OPTIONS = [("mi", {}), ("mi", {"base": 2}), ("nmi", {}),
+                  ("nmi", {"average_method": "geometric"}), ("ami", {}),
+                  ("ami", {"average_method": "max"}), ("vi", {}),
+                  ("nvi", {"normalization": "log_n"})]
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_pairwise_scores_equal_memory(client, rng, npartitions):
+    frame = _labels_frame(rng, 500).assign(one=7, same=lambda f: f["u"] * 10)
+    ddf = _with_empty_partitions(frame, npartitions)
+    for metric, options in METRIC_OPTIONS:
+        got = metrics.pairwise_scores(ddf, metric, **options)
+        pd.testing.assert_frame_equal(got, metrics.pairwise_scores(frame, metric, **options),
+                                      rtol=1e-12, atol=1e-12, obj=metric)
+    # The independent truth: scikit-learn's scores of each pair.
+    nmi = metrics.pairwise_scores(ddf, "nmi")
+    ami = metrics.pairwise_scores(ddf, "ami")
+    for a in frame:
+        for b in frame:
+            assert nmi.loc[a, b] == pytest.approx(
+                skm.normalized_mutual_info_score(frame[a], frame[b]), rel=1e-10, abs=1e-12)
+            assert ami.loc[a, b] == pytest.approx(
+                skm.adjusted_mutual_info_score(frame[a], frame[b]), rel=1e-9, abs=1e-12)
+
+
+def test_pairwise_scores_of_series_lists_and_dicts(client, rng):
+    frame = _labels_frame(rng, 300)
+    ddf = dd.from_pandas(frame, npartitions=3)
+    listed = metrics.pairwise_scores([ddf["w"], ddf["u"], ddf["v"]], "ami")
+    pd.testing.assert_frame_equal(
+        listed, metrics.pairwise_scores([frame["w"], frame["u"], frame["v"]], "ami"),
+        rtol=1e-12, atol=1e-12)
+    assert list(listed.index) == ["w", "u", "v"]
+    keyed = metrics.pairwise_scores({"first": ddf["u"], "second": ddf["v"]}, "vi", base=2)
+    pd.testing.assert_frame_equal(
+        keyed, metrics.pairwise_scores({"first": frame["u"], "second": frame["v"]}, "vi",
+                                       base=2), rtol=1e-12, atol=1e-12)
+    # Repeated names give positions, as in memory; a lone labeling scores with itself.
+    repeated = metrics.pairwise_scores([ddf["u"], ddf["u"]], "nmi")
+    assert list(repeated.index) == [0, 1] and np.allclose(repeated, 1.0)
+    assert metrics.pairwise_scores(ddf[["v"]], "vi").loc["v", "v"] == 0.0
+
+
+def test_pairwise_scores_bad_input(client, rng):
+    frame = _labels_frame(rng, 100)
+    ddf = dd.from_pandas(frame, npartitions=3)
+    with pytest.raises(ValueError, match="partitioned differently"):
+        metrics.pairwise_scores([ddf["u"], dd.from_pandas(frame["v"], npartitions=4)])
+    with pytest.raises(TypeError, match=r"labelings\[1\] must be a dask Series"):
+        metrics.pairwise_scores([ddf["u"], frame["v"]])
+    holes = dd.from_pandas(frame.assign(v=frame["v"].where(frame.index != 70)), npartitions=3)
+    with pytest.raises(ValueError, match=r"labelings\['v'\] contains missing values"):
+        metrics.pairwise_scores(holes)
+    with pytest.raises(ValueError, match="empty"):
+        metrics.pairwise_scores(dd.from_pandas(frame.iloc[:0], npartitions=1))
+    with pytest.raises(ValueError, match="average_method applies"):
+        metrics.pairwise_scores(ddf, "vi", average_method="max")
+    floats = dd.from_pandas(pd.DataFrame({"a": [0.5, 0.5, 1.5], "b": [0, 0, 1]}), 2)
+    with pytest.warns(UserWarning, match=r"labelings\['a'\] holds continuous"):
+        assert metrics.pairwise_scores(floats, "mi").loc["a", "b"] == pytest.approx(
+            skm.mutual_info_score([0, 0, 1], [0, 0, 1]))
 
 
 # ---------------------------------------------------------------------------
@@ -437,13 +501,13 @@ def _selection_frame(rng, n=1500):
     return frame, (y + (a ^ b)) % 3
 
 
-def _assert_same_selection(criteria, frame, target, ddf, dy):
+def _assert_same_selection(criteria, frame, target, ddf, dy, passes="per_step"):
     # In memory the greedy terms bin continuous columns the same way; binning them
     # first spares the kNN relevance scores, which the dask path does not compute.
     binned = EntropyDiscretizer(strategy="quantile", n_bins=10).fit_transform(frame)
     for criterion in criteria:
         in_memory = MutualInfoSelector(criterion=criterion, k="all").fit(binned, target)
-        on_dask = MutualInfoSelector(criterion=criterion, k="all").fit(ddf, dy)
+        on_dask = MutualInfoSelector(criterion=criterion, k="all", passes=passes).fit(ddf, dy)
         np.testing.assert_array_equal(on_dask.ranking_, in_memory.ranking_, err_msg=criterion)
         terms = ["relevance", "redundancy", "conditional", "criterion"]
         np.testing.assert_allclose(on_dask.selection_path_[terms],
@@ -473,6 +537,119 @@ def test_selector_every_criterion_equals_memory(client, rng, npartitions):
     _assert_same_selection(CRITERIA, frame, target, ddf, dy)
 
 
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_selector_one_pass_equals_memory_and_per_step(client, rng, npartitions):
+    frame, target = _selection_frame(rng, 900)
+    ddf = _with_empty_partitions(frame, npartitions)
+    dy = _with_empty_partitions(pd.Series(target, name="y"), npartitions)
+    binned = EntropyDiscretizer(strategy="quantile", n_bins=10).fit_transform(frame)
+    terms = ["relevance", "redundancy", "conditional", "criterion"]
+    for criterion in CRITERIA:
+        in_memory = MutualInfoSelector(criterion=criterion, k="all").fit(binned, target)
+        one = MutualInfoSelector(criterion=criterion, k="all", passes="one").fit(ddf, dy)
+        np.testing.assert_array_equal(one.ranking_, in_memory.ranking_, err_msg=criterion)
+        np.testing.assert_allclose(one.selection_path_[terms], in_memory.selection_path_[terms],
+                                   rtol=1e-12, atol=1e-12, err_msg=criterion)
+        if criterion in ("jmi", "disr") and npartitions == 3:
+            # Both modes hand the greedy the same integer tables: the same floats.
+            per_step = MutualInfoSelector(criterion=criterion, k="all",
+                                          passes="per_step").fit(ddf, dy)
+            pd.testing.assert_frame_equal(per_step.selection_path_, one.selection_path_,
+                                          check_exact=True)
+
+
+def test_pair_tables_count_every_pair(rng):
+    levels, classes, n = [3, 1, 5, 2], 4, 700
+    codes = np.stack([rng.integers(0, k, n) for k in levels]).astype(np.int32)
+    y = rng.integers(0, classes, n)
+    layout = _pairs.PairLayout(levels, classes)
+    assert layout.n_cells == classes * (3 * 1 + 3 * 5 + 3 * 2 + 1 * 5 + 1 * 2 + 5 * 2)
+    halves = [_pairs.count_pairs(codes[:, part], y[part], layout)
+              for part in (slice(0, 300), slice(300, 300), slice(300, n))]
+    tables = _pairs.merge_sums(halves)
+    for j in range(len(levels)):
+        for k in range(len(levels)):
+            if j != k:  # X_k against the joint code of (X_j, Y), as counted by pandas
+                truth = pd.crosstab(codes[k], codes[j] * classes + y, dropna=False)
+                truth = truth.reindex(index=range(levels[k]),
+                                      columns=range(levels[j] * classes), fill_value=0)
+                np.testing.assert_array_equal(layout.against_joint(tables, j, k), truth)
+
+
+def test_passes_auto_and_the_budget(client, rng, monkeypatch):
+    wide = _pairs.PairLayout([10] * 40, 3)  # 40 features: 780 pairs, 234,000 cells
+    choose = dask_selection.choose_passes
+    assert choose("auto", "mrmr", 20, wide) == "per_step"  # 19 steps x 40 < 780 tables
+    assert choose("auto", "mrmr", 21, wide) == "one"
+    assert choose("auto", "mim", 40, wide) == "per_step"  # mim counts no pairs
+    assert choose("per_step", "jmi", 40, wide) == "per_step"
+    assert choose("one", "jmi", 2, wide) == "one"
+    monkeypatch.setattr(dask_selection, "PAIR_TABLES_BYTES", wide.nbytes - 1)
+    assert choose("auto", "jmi", 40, wide) == "per_step"
+    with pytest.raises(ValueError, match="passes='one' would collect the tables of all 780"):
+        choose("one", "jmi", 40, wide)
+    assert choose("one", "mim", 40, wide) == "per_step"
+    # Through fit: the error comes before the pairs are counted; "auto" still selects.
+    frame, target = _selection_frame(rng, 300)
+    ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(pd.Series(target), 2)
+    monkeypatch.setattr(dask_selection, "PAIR_TABLES_BYTES", 1000)
+    with pytest.raises(ValueError, match="MiB budget"):
+        MutualInfoSelector(k="all", passes="one").fit(ddf, dy)
+    auto = MutualInfoSelector(k="all").fit(ddf, dy)
+    binned = EntropyDiscretizer(strategy="quantile", n_bins=10).fit_transform(frame)
+    np.testing.assert_array_equal(auto.ranking_, MutualInfoSelector(k="all").fit(
+        binned, target).ranking_)
+
+
+def test_passes_in_memory_change_nothing(rng):
+    frame, target = _selection_frame(rng, 300)
+    binned = EntropyDiscretizer(strategy="quantile", n_bins=10).fit_transform(frame)
+    paths = [MutualInfoSelector(criterion="cmim", k=4, passes=passes).fit(binned, target)
+             .selection_path_ for passes in ("auto", "per_step", "one")]
+    for path in paths[1:]:
+        pd.testing.assert_frame_equal(path, paths[0], check_exact=True)
+    with pytest.raises(ValueError, match="passes"):
+        MutualInfoSelector(passes="two").fit(binned, target)
+
+
+def test_selector_transform_keeps_dask(client, rng):
+    frame, target = _selection_frame(rng, 400)
+    ddf = _with_empty_partitions(frame, 3)
+    dy = _with_empty_partitions(pd.Series(target, name="y"), 3)
+    selector = MutualInfoSelector(criterion="jmi", k=3).fit(ddf, dy)
+    kept = selector.transform(ddf)
+    assert isinstance(kept, dd.DataFrame)
+    assert list(kept.columns) == list(selector.get_feature_names_out())
+    assert list(kept.columns) == [c for c in frame if c in set(kept.columns)]  # X's order
+    pd.testing.assert_frame_equal(kept.compute(),
+                                  selector.set_output(transform="pandas").transform(frame))
+    assert isinstance(selector.set_output(transform="default").fit_transform(ddf, dy),
+                      dd.DataFrame)
+    with pytest.raises(ValueError, match="feature names"):
+        selector.transform(ddf.rename(columns={"word": "other"}))
+    with pytest.raises(TypeError, match="dask DataFrame"):
+        selector.transform(ddf.to_dask_array(lengths=True))
+
+
+@pytest.mark.parametrize("encode", ["ordinal", "onehot-dense"])
+def test_discretizer_inverse_transform_keeps_dask(client, rng, encode):
+    frame, y = _discretizer_frame(rng, 500)
+    binner = EntropyDiscretizer(strategy="quantile", n_bins=4, encode=encode,
+                                columns=["signal", "spike", "code"]).fit(frame)
+    codes = binner.transform(frame)
+    got = binner.inverse_transform(_with_empty_partitions(codes, 3))
+    assert isinstance(got, dd.DataFrame)
+    assert list(got.columns) == list(frame.columns)
+    np.testing.assert_array_equal(got.compute().to_numpy(), binner.inverse_transform(codes))
+    # Bin centres by hand for the binned column "signal".
+    edges = binner.bin_edges_[0]
+    centres = (edges[1:] + edges[:-1]) / 2
+    codes_of_signal = np.searchsorted(edges[1:-1], frame["signal"], side="right")
+    np.testing.assert_array_equal(got["signal"].compute(), centres[codes_of_signal])
+    with pytest.raises(ValueError, match="columns of transform's output"):
+        binner.inverse_transform(dd.from_pandas(codes.iloc[:, :2], npartitions=2))
+
+
 # ---------------------------------------------------------------------------
 # Worker processes, and imports
 # ---------------------------------------------------------------------------
@@ -487,8 +664,15 @@ def test_worker_processes(rng):
                                   dashboard_address=":0") as cluster:
         with distributed.Client(cluster):
             ranking = rank_features(ddf, "y", nan_policy="as-category")
+            pairwise = metrics.pairwise_scores(ddf[["copy", "noise", "y"]], "ami")
+            selector = MutualInfoSelector(criterion="cmim", k="all", passes="one").fit(
+                ddf[["copy", "noise", "flag"]], ddf["y"])
     expected = rank_features(frame, "y", nan_policy="as-category")
     _assert_same_ranking(ranking, expected, expected["kind"].to_dict())
+    pd.testing.assert_frame_equal(
+        pairwise, metrics.pairwise_scores(frame[["copy", "noise", "y"]], "ami"), rtol=1e-12)
+    np.testing.assert_array_equal(selector.ranking_, MutualInfoSelector(
+        criterion="cmim", k="all").fit(frame[["copy", "noise", "flag"]], frame["y"]).ranking_)
 
 
 def test_ordinary_inputs_do_not_import_dask(monkeypatch):

@@ -6,6 +6,6 @@ itself is imported only by the submodules, and only when a dask collection
 was passed.
 """
 
-from ._detect import is_dask
+from ._detect import holds_dask, is_dask
 
-__all__ = ["is_dask"]
+__all__ = ["holds_dask", "is_dask"]

@@ -81,6 +81,29 @@ def paired_frame(a, b, a_name, b_name):
     return a.map_partitions(_paired, b, a_name, b_name, meta=meta, align_dataframes=False)
 
 
+def _by_position(*parts):
+    lengths = {len(part) for part in parts}
+    if len(lengths) > 1:
+        raise ValueError(f"the labelings have partitions of different lengths "
+                         f"({sorted(lengths)} rows); their rows cannot be paired.")
+    frame = parts[0].to_frame(0)
+    for j, part in enumerate(parts[1:], start=1):
+        frame[j] = part.set_axis(frame.index)
+    return frame
+
+
+def joined_frame(items, names):
+    """One dask DataFrame whose column j is the Series ``items[j]``, rows paired by position.
+
+    All must share the divisions of the first (``names`` for the error).
+    """
+    for item, name in zip(items[1:], names[1:]):
+        check_divisions(items[0], item, (names[0], name))
+    meta = _by_position(*(item._meta for item in items))
+    return items[0].map_partitions(_by_position, *items[1:], meta=meta,
+                                   align_dataframes=False)
+
+
 def map_reduce(frame, function, merge, *args, split_every=SPLIT_EVERY):
     """``merge`` of ``function(partition, *args)`` over all partitions, computed.
 

@@ -9,3 +9,12 @@ def is_dask(*objects):
     ``dask.is_dask_collection``.
     """
     return any(type(x).__module__.split(".")[0] in ("dask", "dask_expr") for x in objects)
+
+
+def holds_dask(container):
+    """True when ``container`` is a dask collection, or a list, tuple or dict holding one."""
+    if isinstance(container, dict):
+        return is_dask(*container.values())
+    if isinstance(container, (list, tuple)):
+        return is_dask(*container)
+    return is_dask(container)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _adapters
-from . import _quantiles, _tables
+from . import _pairs, _quantiles, _tables
 
 
 def encode(frame, column, name, edges, nan_policy):
@@ -56,6 +56,14 @@ def transform(part, estimator, meta):
     return estimator.transform(part)
 
 
+def inverse_transform(part, estimator, meta):
+    """Worker: the in-memory inverse_transform of one partition, as a frame like ``meta``."""
+    if len(part) == 0:
+        return meta
+    values = estimator.inverse_transform(part).astype(meta.dtypes.iloc[0], copy=False)
+    return pd.DataFrame(values, index=part.index, columns=meta.columns)
+
+
 def codes_meta(n_columns):
     """The empty frame of :func:`global_codes`: int32 codes of the columns, then the target's."""
     columns = {j: np.zeros(0, dtype=np.int32) for j in range(n_columns)}
@@ -67,12 +75,24 @@ def global_codes(part, plan, target, values, target_values):
 
     Complete data only (the selector refuses missing values before this pass).
     """
-    out = {}
-    for j, (column, name, edges) in enumerate(plan):
-        out[j] = _to_global(encode(part, column, name, edges, "complete"), values[j])
+    features, target_codes = _global_code_arrays(part, plan, target, values, target_values)
+    columns = dict(enumerate(features)) | {"target": target_codes}
+    return pd.DataFrame(columns, index=part.index)
+
+
+def pair_tables(part, plan, target, values, target_values, layout):
+    """Worker: the flat vector of pair tables (``_pairs``) of one partition."""
+    features, target_codes = _global_code_arrays(part, plan, target, values, target_values)
+    codes = np.stack(features) if features else np.zeros((0, len(part)), dtype=np.int32)
+    return _pairs.count_pairs(codes, target_codes, layout)
+
+
+def _global_code_arrays(part, plan, target, values, target_values):
+    """int32 global codes of each planned column, and of the target (complete data)."""
+    features = [_to_global(encode(part, column, name, edges, "complete"), values[j])
+                for j, (column, name, edges) in enumerate(plan)]
     column, name, edges = target
-    out["target"] = _to_global(encode(part, column, name, edges, "complete"), target_values)
-    return pd.DataFrame(out, index=part.index)
+    return features, _to_global(encode(part, column, name, edges, "complete"), target_values)
 
 
 def _to_global(encoded, labels):

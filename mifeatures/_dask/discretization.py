@@ -178,3 +178,25 @@ def transform(estimator, X):
                         "hold; use encode='onehot-dense' or 'ordinal' on dask input.")
     meta = estimator.transform(X._meta_nonempty).iloc[:0]
     return X.map_partitions(_partitions.transform, estimator, meta, meta=meta)
+
+
+def inverse_transform(estimator, X):
+    """The fitted ``estimator``'s inverse_transform of each partition: a dask DataFrame.
+
+    Columns are the input features (``feature_names_in_``, else ``x0, x1, ..``);
+    their dtype is the in-memory result's, float64 unless passed-through
+    columns are not numeric. Values that are not bin codes raise when the
+    partition holding them is computed.
+    """
+    if not _collections.is_frame(X):
+        raise TypeError(f"X must be a dask DataFrame; got {type(X).__name__}.")
+    width = len(estimator.get_feature_names_out())
+    if len(X.columns) != width:
+        raise ValueError(f"X has {len(X.columns)} columns; expected {width}, the columns of "
+                         "transform's output.")
+    names = (list(estimator.feature_names_in_) if hasattr(estimator, "feature_names_in_")
+             else [f"x{j}" for j in range(estimator.n_features_in_)])
+    dtype = np.result_type(X._meta.to_numpy().dtype, np.float64)
+    meta = pd.DataFrame({j: np.zeros(0, dtype=dtype) for j in range(len(names))})
+    meta.columns = names
+    return X.map_partitions(_partitions.inverse_transform, estimator, meta, meta=meta)

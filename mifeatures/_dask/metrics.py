@@ -1,4 +1,4 @@
-"""Clustering metrics of two dask Series: one pass counts, the client finishes.
+"""Clustering metrics of dask Series: one pass counts, the client finishes.
 
 Each partition counts the occupied cells of its contingency table, keyed by
 the raw labels (never by per-partition codes, which differ between
@@ -6,7 +6,8 @@ partitions); the tables are tree-summed and the client computes H(U), H(V)
 and H(U, V) from the summed table with the functions the single-machine
 path uses (``_labelings.contingency_entropies``, ``kernels.clustering`` and
 ``_emi``), so the scores equal the single-machine ones up to the order of
-floating-point sums (about 1e-15).
+floating-point sums (about 1e-15). ``pairwise_scores`` counts the tables of
+all pairs of its labelings in the same single pass.
 """
 
 import warnings
@@ -74,31 +75,45 @@ def pair_score(labels_true, labels_pred, metric, *, average_method="arithmetic",
                normalization="joint"):
     """``metric`` in {"mi", "nmi", "ami", "vi", "nvi"} of two dask Series, in nats."""
     table = summed_table(labels_true, labels_pred)
-    n = table.n
-    h_u, h_v, h_joint, n_rows, n_cols = _labelings.contingency_entropies(_sparse(table))
+    return float(table_scores([table], metric, average_method, normalization)[0])
+
+
+def table_scores(tables, metric, average_method="arithmetic", normalization="joint"):
+    """``metric`` (nats) of each summed LabelTable, as ``_labelings.pair_scores`` scores pairs.
+
+    H(U), H(V) and H(U, V) of each table by ``_labelings.contingency_entropies``,
+    then the vectorised scores of ``kernels.clustering``; E[I] of all tables
+    in one ``_emi`` call. The tables count the same n samples.
+    """
+    n = tables[0].n
+    h_u, h_v, h_joint, n_rows, n_cols = (
+        np.array(values) for values in zip(*(_labelings.contingency_entropies(_sparse(t))
+                                             for t in tables)))
     if metric in ("vi", "nvi"):
-        n_cells = np.count_nonzero(table.count)
+        n_cells = np.array([np.count_nonzero(t.count) for t in tables])
         identical = (n_cells == n_rows) & (n_cells == n_cols)
         vi = clustering.variation_of_information(np, h_u, h_v, h_joint, identical)
         if metric == "vi":
-            return float(vi)
-        return float(clustering.normalized_variation_of_information(np, vi, h_joint, n,
-                                                                    normalization))
+            return vi
+        return clustering.normalized_variation_of_information(np, vi, h_joint, n,
+                                                              normalization)
     single_u, single_v = n_rows == 1, n_cols == 1
     mi = clustering.mutual_info(np, h_u, h_v, h_joint, single_u, single_v)
     if metric == "mi":
-        return float(mi)
+        return mi
     if metric == "nmi":
-        return float(clustering.normalized_mutual_info(np, mi, h_u, h_v, single_u, single_v,
-                                                       average_method))
-    sizes_u = np.zeros(len(table.row_values), dtype=np.int64)
-    np.add.at(sizes_u, table.row, table.count)
-    sizes_v = np.zeros(len(table.col_values), dtype=np.int64)
-    np.add.at(sizes_v, table.col, table.count)
-    a, b, weight, group = _emi.size_pairs([sizes_u, sizes_v], (np.array([0]), np.array([1])))
-    emi = _emi.expected_mutual_info(a, b, weight, group, n, 1)[0]
-    return float(clustering.adjusted_mutual_info(np, mi, emi, h_u, h_v, single_u, single_v,
-                                                 average_method))
+        return clustering.normalized_mutual_info(np, mi, h_u, h_v, single_u, single_v,
+                                                 average_method)
+    sizes = []
+    for t in tables:  # row sizes, then column sizes, of each table
+        sizes.append(np.bincount(t.row, weights=t.count, minlength=len(t.row_values)))
+        sizes.append(np.bincount(t.col, weights=t.count, minlength=len(t.col_values)))
+    sizes = [s.astype(np.int64) for s in sizes]
+    first = np.arange(0, 2 * len(tables), 2)
+    a, b, weight, group = _emi.size_pairs(sizes, (first, first + 1))
+    emi = _emi.expected_mutual_info(a, b, weight, group, n, len(tables))
+    return clustering.adjusted_mutual_info(np, mi, emi, h_u, h_v, single_u, single_v,
+                                           average_method)
 
 
 def contingency_matrix(labels_true, labels_pred, *, sparse=False):
@@ -133,3 +148,102 @@ def _observed_sorted(values, used):
     except TypeError:
         order = np.arange(observed.shape[0])
     return observed[order], labels[order]
+
+
+# ---------------------------------------------------------------------------
+# pairwise_scores: every pair's table from one pass
+# ---------------------------------------------------------------------------
+
+
+def _count_all_pairs(part, names):
+    """Worker: the LabelTable of every pair i < j of the partition's columns (by position),
+    each labeling's label counts, and which labelings hold non-integer floats."""
+    encoded, continuous = [], []
+    for j, name in enumerate(names):
+        column = part.iloc[:, j]
+        if _adapters.missing_mask(column) is not None:
+            raise ValueError(f"{name} contains missing values (NaN or None); every sample "
+                             "needs a label. Drop those samples or give them a label of "
+                             "their own.")
+        encoded.append(_tables.encode_labels(column, name))
+        continuous.append(_non_integer_floats(column))
+    pairs = []
+    for i in range(len(encoded) - 1):
+        pairs += _tables.tables_against(encoded[i + 1:], encoded[i])
+    counts = [_tables.label_counts(e) for e in encoded]
+    return pairs, counts, np.array(continuous)
+
+
+def _merge_all_pairs(results):
+    pairs = _tables.merge_table_lists([pairs for pairs, _, _ in results])
+    counts = _tables.merge_table_lists([counts for _, counts, _ in results])
+    return pairs, counts, np.logical_or.reduce([flags for _, _, flags in results])
+
+
+def _diagonal(counts):
+    """The table of a labeling with itself, from its label counts."""
+    return _tables.LabelTable(counts.row_values, counts.row_values, counts.row, counts.row,
+                              counts.count)
+
+
+def _named_collections(labelings):
+    """``(keys, names for messages, frame)`` of the dask containers ``pairwise_scores`` takes.
+
+    The frame holds the labelings as its columns, by position.
+    """
+    if _collections.is_frame(labelings):
+        keys = list(labelings.columns)
+        items = None
+    elif isinstance(labelings, dict):
+        keys, items = list(labelings), list(labelings.values())
+    elif isinstance(labelings, (list, tuple)):
+        items = list(labelings)
+        names = [getattr(x, "name", None) for x in items]
+        unique = None not in names and len(set(names)) == len(names)
+        keys = names if unique and all(_collections.is_series(x) for x in items) else None
+        keys = keys or list(range(len(items)))
+    else:
+        raise TypeError("labelings must be a dask DataFrame (one labeling per column), or a "
+                        "list or dict of dask Series partitioned alike; got "
+                        f"{type(labelings).__name__}.")
+    if not keys:
+        raise ValueError("labelings is empty: at least one labeling is needed.")
+    names = [f"labelings[{key!r}]" for key in keys]
+    if len(set(names)) < len(names):  # repeated column names
+        names = [f"labelings[{j}] ({key!r})" for j, key in enumerate(keys)]
+    if items is None:
+        return keys, names, labelings
+    items = [_collections.check_series(x, name) for x, name in zip(items, names)]
+    return keys, names, _collections.joined_frame(items, names)
+
+
+def pairwise_scores(labelings, metric, *, average_method, normalization, scale):
+    """``metrics.pairwise_scores`` of dask labelings: a symmetric pandas DataFrame.
+
+    One pass: each partition counts the tables of all pairs of its labelings
+    on the raw labels (as :func:`summed_table` counts one pair), the tables
+    are tree-summed, and the client scores every pair from its table. The
+    diagonal comes from each labeling's label counts. Arguments are checked
+    by the caller; ``scale`` divides the scores (the log of ``base``).
+    """
+    import pandas as pd
+
+    keys, names, frame = _named_collections(labelings)
+    pairs, counts, continuous = _collections.map_reduce(frame, _count_all_pairs,
+                                                        _merge_all_pairs, names)
+    if counts[0].n == 0:
+        raise ValueError(f"{names[0]} is empty: at least one sample is needed.")
+    for name, flag, dtype in zip(names, continuous, frame._meta.dtypes):
+        if flag and dtype.kind == "f":  # as in memory (mixed partitions are object there)
+            warnings.warn(f"Clustering metrics expect discrete labels, but {name} holds "
+                          "continuous (non-integer float) values; each distinct value is "
+                          "treated as a cluster.", UserWarning, stacklevel=4)
+    p = len(names)
+    first, second = np.triu_indices(p, 1)
+    tables = [_diagonal(c) for c in counts] + pairs
+    scores = table_scores(tables, metric, average_method, normalization) / scale
+    matrix = np.empty((p, p))
+    matrix[np.arange(p), np.arange(p)] = scores[:p]
+    matrix[first, second] = scores[p:]
+    matrix[second, first] = scores[p:]
+    return pd.DataFrame(matrix, index=pd.Index(keys), columns=pd.Index(keys))
