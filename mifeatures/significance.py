@@ -15,9 +15,17 @@ over ``B`` null draws ``I_b``. How the null is drawn depends on the pair:
 
 - discrete feature, discrete target: the permutation null of a contingency
   table is exactly the distribution of random tables with the observed
-  margins, sampled directly (Patefield 1981, :func:`scipy.stats.random_table`;
-  scipy switches to Boyett's shuffle, also exact, when the table has more
-  cells than about n / log n) instead of permuting and recounting;
+  margins, sampled directly instead of permuting and recounting. A table
+  is filled column by column, each cell a hypergeometric draw given the
+  row totals still free (the multivariate hypergeometric law, which
+  Patefield's algorithm also samples): one call of
+  :meth:`numpy.random.Generator.hypergeometric` per cell for a batch of up
+  to 1024 tables. That sampler releases the GIL, so batches run on two
+  threads, each with its own generator spawned from its feature's seed: a
+  p-value depends neither on the threads nor on the other features. Tables
+  with more cells than about n / log n (where Boyett's O(n) shuffle is
+  cheaper) and margins of 10**9 or more go to
+  :func:`scipy.stats.random_table` instead; all draw the same distribution;
 - any pair with a continuous variable (Ross or KSG estimator): the rows of
   the feature are permuted against the target (one permutation of the rows
   for all features in a draw) and the estimator rerun in the engine, which
@@ -30,17 +38,27 @@ point mass at p = 1 and make null p-values non-uniform).
 import contextlib
 import numbers
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from . import _adapters, _engine
 from ._dropins import PreparedFeatures, _check_n_neighbors, prepare_target
+from ._engine._common import _DEFAULT_THREADS
 
-# Cells of sampled tables held in memory at a time (8 bytes each).
+# Cells of sampled tables one thread holds in memory at a time (8 bytes each).
 _TABLE_CELLS_PER_BLOCK = 1 << 22
 # Permutations drawn at a time (the engine works through them in chunks).
 _PERMUTATIONS_PER_BLOCK = 16
+# Threads drawing null tables, one task at a time each (NumPy's hypergeometric
+# sampler releases the GIL); read at call time.
+_TABLE_THREADS = _DEFAULT_THREADS
+# Null tables drawn by one task (one generator): enough to amortise the Python
+# work of each cell, few enough that one column's draws spread over the threads.
+_TABLES_PER_TASK = 1024
+# numpy.random.Generator.hypergeometric takes ngood and nbad below 10**9.
+_HYPERGEOMETRIC_LIMIT = 10**9
 
 
 def mutual_info_test(X, y, *, n_permutations=1000, discrete_features="auto",
@@ -354,16 +372,50 @@ def _null_pvalues(null):
 def _table_pvalues(codes, target, n_permutations, seed, advance):
     """p-values of the plug-in MI of discrete columns against a discrete target.
 
-    Tables with the observed margins are drawn directly (Patefield). With
-    both margins fixed, MI is an increasing function of ``sum n_ij log n_ij``,
-    so that sum is the statistic.
+    Tables with the observed margins are drawn directly (:func:`_random_tables`).
+    With both margins fixed, MI is an increasing function of
+    ``sum n_ij log n_ij``, so that sum is the statistic. A column's draws are
+    cut into tasks of at most ``_TABLES_PER_TASK`` tables, each with its own
+    generator spawned from the column's seed (spawned from ``seed`` in column
+    order): a p-value depends neither on the other columns nor on the
+    threads, and tasks run on up to ``_TABLE_THREADS`` threads.
     """
     codes, _ = _adapters.compact_code_columns(codes)
     xlogx = _xlogx_table(codes.shape[0])
     seeds = seed.spawn(codes.shape[1])
-    pvalues = np.empty(codes.shape[1])
-    # Columns counted together share a table width: group them by their
-    # number of levels, so that one many-level column does not widen all.
+    reached = np.zeros(codes.shape[1], dtype=np.int64)
+    constant = np.zeros(codes.shape[1], dtype=bool)
+    with ThreadPoolExecutor(_TABLE_THREADS) as pool:
+        tasks = []
+        for j, table in _observed_tables(codes, target):
+            rows, columns = table.sum(1), table.sum(0)
+            table = table[rows > 0][:, columns > 0]
+            if advance is not None:
+                advance(1)
+            if min(table.shape) < 2:  # a constant feature or target: MI is 0 in every table
+                constant[j] = True
+                if advance is not None:
+                    advance(n_permutations)
+                continue
+            observed = xlogx[table].sum()
+            # Ties count as reaching the observed value; the tolerance covers the
+            # rounding of sums of the same cells taken in another order.
+            threshold = observed - 1e-10 * max(observed, 1.0)
+            for size, child in _table_batches(n_permutations, table.size, seeds[j]):
+                tasks.append((j, pool.submit(_null_tables_reaching, rows[rows > 0],
+                                             columns[columns > 0], size, child, threshold,
+                                             xlogx, advance)))
+        for j, task in tasks:
+            reached[j] += task.result()
+    return np.where(constant, 1.0, (1.0 + reached) / (1.0 + n_permutations))
+
+
+def _observed_tables(codes, target):
+    """``(j, table)`` for every column of ``codes``: its contingency table against the target.
+
+    Columns counted together share a table width: they are grouped by their
+    number of levels, so that one many-level column does not widen all.
+    """
     levels = codes.max(axis=0) + 1
     widths = np.array([_engine.bucket(k, minimum=2) for k in levels])
     for width in np.unique(widths):
@@ -371,45 +423,105 @@ def _table_pvalues(codes, target, n_permutations, seed, advance):
         part = codes if group.size == codes.shape[1] else np.ascontiguousarray(codes[:, group])
         tables = _engine.contingency_tables(part, target.codes, int(levels[group].max()),
                                             target.n_levels)
-        for j, table in zip(group, tables):
-            pvalues[j] = _table_pvalue(table, n_permutations, np.random.default_rng(seeds[j]),
-                                       xlogx, advance)
-    return pvalues
+        yield from zip(group, tables)
 
 
-def _table_pvalue(table, n_permutations, generator, xlogx, advance):
-    from scipy.stats import random_table
+def _table_batches(n_tables, cells, seed):
+    """``(size, seed)`` of the batches that draw ``n_tables`` tables of ``cells`` cells.
 
-    rows, columns = table.sum(1), table.sum(0)
-    table = table[rows > 0][:, columns > 0]
+    At most ``_TABLES_PER_TASK`` tables and ``_TABLE_CELLS_PER_BLOCK`` cells a
+    batch; the seeds are spawned from ``seed``. Neither depends on the threads.
+    """
+    block = max(1, min(_TABLES_PER_TASK, _TABLE_CELLS_PER_BLOCK // cells))
+    full, rest = divmod(n_tables, block)
+    sizes = [block] * full + ([rest] if rest else [])
+    return list(zip(sizes, seed.spawn(len(sizes))))
+
+
+def _null_tables_reaching(rows, columns, size, seed, threshold, xlogx, advance):
+    """How many of ``size`` random tables with these margins have ``sum n log n >= threshold``."""
+    tables = _random_tables(rows, columns, size, np.random.default_rng(seed))
     if advance is not None:
-        advance(1)
-    if min(table.shape) < 2:  # a constant feature or target: MI is 0 in every table
-        if advance is not None:
-            advance(n_permutations)
-        return 1.0
-    observed = xlogx[table].sum()
-    # Ties count as reaching the observed value; the tolerance covers the
-    # rounding of sums of the same cells taken in another order.
-    threshold = observed - 1e-10 * max(observed, 1.0)
-    sampler = random_table(rows[rows > 0], columns[columns > 0])
-    block = max(1, _TABLE_CELLS_PER_BLOCK // table.size)
-    reached = 0
-    for start in range(0, n_permutations, block):
-        size = min(block, n_permutations - start)
-        draws = sampler.rvs(size=size, random_state=generator).astype(np.intp, copy=False)
-        reached += int(np.sum(xlogx[draws].sum(axis=(1, 2)) >= threshold))
-        if advance is not None:
-            advance(size)
-    return (1.0 + reached) / (1.0 + n_permutations)
+        advance(size)
+    return int(np.sum(xlogx[tables].sum(axis=(1, 2)) >= threshold))
+
+
+def _random_tables(rows, columns, size, generator):
+    """``size`` random tables with the given margins, as permuting one variable makes them.
+
+    Sequential hypergeometric draws (:func:`_hypergeometric_tables`) where
+    the table has few cells for its total (``n > R C log(n + 1)``, scipy's
+    rule for Patefield's algorithm); otherwise, and when a margin reaches
+    NumPy's limit of 10**9 for its hypergeometric sampler,
+    :func:`scipy.stats.random_table` (Boyett's shuffle, ``O(n)`` a table, or
+    Patefield's algorithm). All draw the same distribution.
+
+    Parameters
+    ----------
+    rows, columns : int ndarray of shape (R,), (C,)
+        Margins with the same sum ``n``.
+    size : int
+    generator : numpy.random.Generator
+
+    Returns
+    -------
+    int ndarray of shape (size, R, C)
+    """
+    n = int(rows.sum())
+    if n >= _HYPERGEOMETRIC_LIMIT or n <= np.log(n + 1) * rows.size * columns.size:
+        from scipy.stats import random_table
+
+        draws = random_table(rows, columns).rvs(size=size, random_state=generator)
+        return draws.astype(np.intp, copy=False)
+    return _hypergeometric_tables(rows, columns, size, generator)
+
+
+def _hypergeometric_tables(rows, columns, size, generator):
+    r"""Random tables with fixed margins, drawn cell by cell from hypergeometric laws.
+
+    Column by column: with :math:`a_r` the part of row total :math:`r` not yet
+    placed and :math:`s` the part of the column's total not yet placed,
+
+    .. math::
+
+        n_{rc} \sim \mathrm{Hypergeometric}(\text{ngood} = a_r,\;
+        \text{nbad} = \textstyle\sum_{r' > r} a_{r'},\; \text{nsample} = s)
+
+    for :math:`r < R - 1`; the last row takes the rest of the column and the
+    last column the rest of each row. This is the multivariate
+    hypergeometric law of each column given the earlier ones, so the table
+    is distributed exactly as the counts of a uniformly random permutation
+    (Patefield's algorithm samples the same law). Each of the
+    :math:`(R - 1)(C - 1)` steps is one call of
+    :meth:`numpy.random.Generator.hypergeometric` on all ``size`` tables,
+    which runs without the GIL. Margins must stay below 10**9.
+
+    Returns
+    -------
+    int64 ndarray of shape (size, R, C)
+    """
+    n_rows, n_columns = rows.size, columns.size
+    tables = np.empty((n_rows, n_columns, size), dtype=np.int64)
+    left = np.repeat(np.asarray(rows, dtype=np.int64)[:, None], size, axis=1)
+    for c in range(n_columns - 1):
+        below = np.cumsum(left[:0:-1], axis=0)[::-1]  # below[r] = sum of left[r + 1:]
+        need = np.full(size, columns[c], dtype=np.int64)
+        for r in range(n_rows - 1):
+            cell = generator.hypergeometric(left[r], below[r], need)
+            tables[r, c] = cell
+            need -= cell
+        tables[n_rows - 1, c] = need
+        left -= tables[:, c]
+    tables[:, n_columns - 1] = left
+    return np.moveaxis(tables, -1, 0)
 
 
 def discrete_pvalues(codes, target_codes, n_permutations, seed):
     """Permutation p-values of the plug-in MI of integer code columns against target codes.
 
-    The exact null of a contingency table with its margins fixed (Patefield
-    sampling, see the module docstring); what ``MutualInfoSelector(k="fdr")``
-    tests on its discrete representation.
+    The exact null of a contingency table with its margins fixed (random
+    tables drawn directly, see the module docstring); what
+    ``MutualInfoSelector(k="fdr")`` tests on its discrete representation.
 
     Parameters
     ----------

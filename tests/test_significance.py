@@ -18,7 +18,7 @@ import jax
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import hypergeom, kstest
+from scipy.stats import chisquare, hypergeom, ks_2samp, kstest, random_table
 from sklearn.feature_selection import (
     GenericUnivariateSelect,
     SelectFdr,
@@ -37,6 +37,7 @@ from mifeatures import (
     mutual_info_regression_test,
     mutual_info_test,
     rank_features,
+    significance,
 )
 from mifeatures.ranking import _top_k_frequency
 from mifeatures.significance import bh_qvalues
@@ -143,6 +144,71 @@ def test_each_discrete_pvalue_ignores_the_other_columns(rng):
     assert p[0] == 1.0 and p_constant[0] == 1.0
     np.testing.assert_array_equal(p[1:], p_constant[1:])
     assert p[1] == 1 / (b + 1)
+
+
+def test_sampled_tables_have_exactly_the_given_margins():
+    generator = np.random.default_rng(0)
+    rows, columns = np.array([7, 0, 12, 1, 30]), np.array([20, 5, 0, 25])  # empty lines too
+    tables = significance._hypergeometric_tables(rows, columns, 300, generator)
+    assert tables.shape == (300, 5, 4) and tables.min() >= 0
+    np.testing.assert_array_equal(tables.sum(axis=2), np.broadcast_to(rows, (300, 5)))
+    np.testing.assert_array_equal(tables.sum(axis=1), np.broadcast_to(columns, (300, 4)))
+    # Margins past NumPy's hypergeometric limit go to scipy, margins kept all the same.
+    big = significance._random_tables(np.array([6, 6]) * 10**8, np.array([7, 5]) * 10**8, 3,
+                                      generator)
+    np.testing.assert_array_equal(big.sum(axis=2), np.full((3, 2), 6 * 10**8))
+    np.testing.assert_array_equal(big.sum(axis=1), np.broadcast_to([7 * 10**8, 5 * 10**8],
+                                                                  (3, 2)))
+
+
+def test_two_by_two_sampled_cell_follows_the_hypergeometric_law():
+    draws = 20_000
+    tables = significance._hypergeometric_tables(np.array([30, 20]), np.array([25, 25]), draws,
+                                                 np.random.default_rng(1))
+    support = np.arange(5, 26)
+    pmf = hypergeom(50, 30, 25).pmf(support)
+    observed = np.bincount(tables[:, 0, 0] - 5, minlength=support.size)
+    # Pool the tails (expected counts under 5) into the neighbouring bins.
+    keep = draws * pmf >= 5
+    first, last = np.flatnonzero(keep)[[0, -1]]
+    expected = draws * pmf[first:last + 1]
+    counts = observed[first:last + 1].astype(float)
+    expected[0] += draws * pmf[:first].sum()
+    counts[0] += observed[:first].sum()
+    expected[-1] += draws * pmf[last + 1:].sum()
+    counts[-1] += observed[last + 1:].sum()
+    assert chisquare(counts, expected * counts.sum() / expected.sum()).pvalue > 0.001
+
+
+def test_three_by_three_sampled_tables_match_permutations_and_scipy():
+    rows, columns = np.array([40, 35, 25]), np.array([50, 30, 20])
+    draws = 20_000
+    tables = significance._hypergeometric_tables(rows, columns, draws,
+                                                 np.random.default_rng(2))
+    # A random permutation puts r c / n in each cell on average.
+    means = np.outer(rows, columns) / rows.sum()
+    errors = tables.std(axis=0) / np.sqrt(draws)
+    assert np.all(np.abs(tables.mean(axis=0) - means) < 5 * errors)
+    # sum n log n has scipy's (Patefield's) law.
+    scipy_tables = random_table(rows, columns).rvs(size=draws, random_state=3)
+
+    def statistic(t):
+        return np.sum(np.where(t > 0, t * np.log(np.maximum(t, 1)), 0.0), axis=(1, 2))
+
+    assert ks_2samp(statistic(tables), statistic(scipy_tables)).pvalue > 0.001
+
+
+def test_discrete_pvalues_are_the_same_on_one_and_two_threads(rng, monkeypatch):
+    n = 400
+    X = rng.integers(0, 4, size=(n, 6))
+    y = np.where(rng.random(n) < 0.5, X[:, 0] % 3, rng.integers(0, 3, n))
+    monkeypatch.setattr(significance, "_TABLES_PER_TASK", 64)  # 4 tasks per column
+    monkeypatch.setattr(significance, "_TABLE_THREADS", 1)
+    _, single = mutual_info_test(X, y, n_permutations=199, random_state=5)
+    monkeypatch.setattr(significance, "_TABLE_THREADS", 2)
+    _, threaded = mutual_info_test(X, y, n_permutations=199, random_state=5)
+    np.testing.assert_array_equal(threaded, single)
+    assert single[0] == 1 / 200 and np.all(single[1:] > 1 / 200)
 
 
 def test_contingency_tables_match_pandas_crosstab(rng):
