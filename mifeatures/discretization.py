@@ -6,20 +6,12 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from scipy import sparse
-
-# Private scikit-learn helpers used here: _fit_context, _param_validation and
-# _check_feature_names_in (parameter checks and names exactly as sklearn's own).
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _adapters, _engine
 from ._dask import is_dask
+from ._sklearn_compat import Interval, StrOptions, _check_feature_names_in, _fit_context
 
 # Quantile bins narrower than this are dropped, as KBinsDiscretizer does.
 NARROW_BIN_WIDTH = 1e-8

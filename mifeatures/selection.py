@@ -26,14 +26,14 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _adapters, _dropins, _engine, significance
 from ._dask import is_dask
+from ._sklearn_compat import Interval, RealNotInt, StrOptions, _fit_context
 from .discretization import EntropyDiscretizer
 from .estimation import _discrete_mi_columns, _information_nats
 

@@ -30,9 +30,8 @@ TARGET = "__mifeatures_target__"
 
 def fit(estimator, X, y):
     """Fit ``estimator`` (an EntropyDiscretizer) on a dask DataFrame; returns it."""
-    from sklearn.utils.validation import _check_feature_names, _check_n_features
-
     from .. import discretization
+    from .._sklearn_compat import _check_feature_names, _check_n_features
 
     if not _collections.is_frame(X):
         raise TypeError(f"X must be a dask DataFrame; got {type(X).__name__}.")

@@ -52,9 +52,8 @@ PAIR_TABLES_BYTES = 1 << 26
 def fit(selector, X, y):
     """Fit ``selector`` (a MutualInfoSelector) on a dask DataFrame and Series; returns it."""
 
-    from sklearn.utils.validation import _check_feature_names, _check_n_features
-
     from .. import selection
+    from .._sklearn_compat import _check_feature_names, _check_n_features
 
     if not _collections.is_frame(X):
         raise TypeError(f"X must be a dask DataFrame; got {type(X).__name__}.")
@@ -231,7 +230,9 @@ def _marginal(table, target_levels):
 
 def transform(selector, X):
     """The selected columns of a dask DataFrame, in their order in X (a dask DataFrame)."""
-    from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+    from sklearn.utils.validation import check_is_fitted
+
+    from .._sklearn_compat import _check_feature_names, _check_n_features
 
     check_is_fitted(selector)
     if not _collections.is_frame(X):
