@@ -317,21 +317,47 @@ def pair_scores(labelings, first, second, metric, *, average_method="arithmetic"
     h = entropies(labelings)
     h_u, h_v = h[first], h[second]
     h_joint, n_cells = joint_entropies(labelings, first, second)
+
+    def expected_mi():
+        sizes = [lab.sizes for lab in labelings]
+        return _emi.expected_mutual_info(*_emi.size_pairs(sizes, (first, second)), n,
+                                         first.shape[0])
+
+    return scores_of_tables(metric, n, (h_u, h_v, h_joint),
+                            (clusters[first], clusters[second], n_cells), expected_mi,
+                            average_method=average_method, normalization=normalization)
+
+
+def scores_of_tables(metric, n, entropies, shapes, expected_mi, *, average_method="arithmetic",
+                     normalization="joint"):
+    """``metric`` of many contingency tables of n samples, from their entropies (nats).
+
+    Parameters
+    ----------
+    metric : {"mi", "nmi", "ami", "vi", "nvi"}
+    n : int
+    entropies : tuple of three float arrays
+        H(U), H(V) and H(U, V) of each table.
+    shapes : tuple of three int arrays
+        Rows (clusters of U), columns (clusters of V) and non-zero cells of each table.
+    expected_mi : callable
+        Returns E[I] of each table; called for ``"ami"`` only (it is the costly part).
+    """
+    h_u, h_v, h_joint = entropies
+    rows, columns, n_cells = shapes
     if metric in ("vi", "nvi"):
-        identical = (n_cells == clusters[first]) & (n_cells == clusters[second])
+        identical = (n_cells == rows) & (n_cells == columns)
         vi = clustering.variation_of_information(np, h_u, h_v, h_joint, identical)
         if metric == "vi":
             return vi
         return clustering.normalized_variation_of_information(np, vi, h_joint, n,
                                                               normalization)
-    single_u, single_v = clusters[first] == 1, clusters[second] == 1
+    single_u, single_v = rows == 1, columns == 1
     mi = clustering.mutual_info(np, h_u, h_v, h_joint, single_u, single_v)
     if metric == "mi":
         return mi
     if metric == "nmi":
         return clustering.normalized_mutual_info(np, mi, h_u, h_v, single_u, single_v,
                                                  average_method)
-    a, b, weight, group = _emi.size_pairs([lab.sizes for lab in labelings], (first, second))
-    emi = _emi.expected_mutual_info(a, b, weight, group, n, first.shape[0])
-    return clustering.adjusted_mutual_info(np, mi, emi, h_u, h_v, single_u, single_v,
+    return clustering.adjusted_mutual_info(np, mi, expected_mi(), h_u, h_v, single_u, single_v,
                                            average_method)

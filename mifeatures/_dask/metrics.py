@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 
 from .. import _adapters, _emi, _labelings
-from ..kernels import clustering
 from . import _collections, _tables
 
 NAMES = ("labels_true", "labels_pred")
@@ -89,31 +88,21 @@ def table_scores(tables, metric, average_method="arithmetic", normalization="joi
     h_u, h_v, h_joint, n_rows, n_cols = (
         np.array(values) for values in zip(*(_labelings.contingency_entropies(_sparse(t))
                                              for t in tables)))
-    if metric in ("vi", "nvi"):
-        n_cells = np.array([np.count_nonzero(t.count) for t in tables])
-        identical = (n_cells == n_rows) & (n_cells == n_cols)
-        vi = clustering.variation_of_information(np, h_u, h_v, h_joint, identical)
-        if metric == "vi":
-            return vi
-        return clustering.normalized_variation_of_information(np, vi, h_joint, n,
-                                                              normalization)
-    single_u, single_v = n_rows == 1, n_cols == 1
-    mi = clustering.mutual_info(np, h_u, h_v, h_joint, single_u, single_v)
-    if metric == "mi":
-        return mi
-    if metric == "nmi":
-        return clustering.normalized_mutual_info(np, mi, h_u, h_v, single_u, single_v,
-                                                 average_method)
-    sizes = []
-    for t in tables:  # row sizes, then column sizes, of each table
-        sizes.append(np.bincount(t.row, weights=t.count, minlength=len(t.row_values)))
-        sizes.append(np.bincount(t.col, weights=t.count, minlength=len(t.col_values)))
-    sizes = [s.astype(np.int64) for s in sizes]
-    first = np.arange(0, 2 * len(tables), 2)
-    a, b, weight, group = _emi.size_pairs(sizes, (first, first + 1))
-    emi = _emi.expected_mutual_info(a, b, weight, group, n, len(tables))
-    return clustering.adjusted_mutual_info(np, mi, emi, h_u, h_v, single_u, single_v,
-                                           average_method)
+    n_cells = np.array([np.count_nonzero(t.count) for t in tables])
+
+    def expected_mi():
+        sizes = []
+        for t in tables:  # row sizes, then column sizes, of each table
+            sizes.append(np.bincount(t.row, weights=t.count, minlength=len(t.row_values)))
+            sizes.append(np.bincount(t.col, weights=t.count, minlength=len(t.col_values)))
+        sizes = [s.astype(np.int64) for s in sizes]
+        first = np.arange(0, 2 * len(tables), 2)
+        return _emi.expected_mutual_info(*_emi.size_pairs(sizes, (first, first + 1)), n,
+                                         len(tables))
+
+    return _labelings.scores_of_tables(metric, n, (h_u, h_v, h_joint), (n_rows, n_cols, n_cells),
+                                       expected_mi, average_method=average_method,
+                                       normalization=normalization)
 
 
 def contingency_matrix(labels_true, labels_pred, *, sparse=False):
