@@ -22,16 +22,22 @@ NAMES = ("labels_true", "labels_pred")
 
 def _count_pair(part):
     """Worker: the LabelTable of one partition, and whether either labeling is non-integer."""
+    encoded, continuous = _encoded_labelings([part[name] for name in NAMES], NAMES)
+    return _tables.pair_table(*encoded), continuous
+
+
+def _encoded_labelings(columns, names):
+    """Worker: each labeling's codes (``_tables.encode_labels``) and whether it holds
+    non-integer floats; a ValueError naming a labeling with missing values."""
     encoded, continuous = [], []
-    for name in NAMES:
-        column = part[name]
+    for column, name in zip(columns, names):
         if _adapters.missing_mask(column) is not None:
             raise ValueError(f"{name} contains missing values (NaN or None); every sample "
                              "needs a label. Drop those samples or give them a label of "
                              "their own.")
         encoded.append(_tables.encode_labels(column, name))
         continuous.append(_non_integer_floats(column))
-    return _tables.pair_table(*encoded), np.array(continuous)
+    return encoded, np.array(continuous)
 
 
 def _non_integer_floats(column):
@@ -147,20 +153,13 @@ def _observed_sorted(values, used):
 def _count_all_pairs(part, names):
     """Worker: the LabelTable of every pair i < j of the partition's columns (by position),
     each labeling's label counts, and which labelings hold non-integer floats."""
-    encoded, continuous = [], []
-    for j, name in enumerate(names):
-        column = part.iloc[:, j]
-        if _adapters.missing_mask(column) is not None:
-            raise ValueError(f"{name} contains missing values (NaN or None); every sample "
-                             "needs a label. Drop those samples or give them a label of "
-                             "their own.")
-        encoded.append(_tables.encode_labels(column, name))
-        continuous.append(_non_integer_floats(column))
+    encoded, continuous = _encoded_labelings([part.iloc[:, j] for j in range(len(names))],
+                                             names)
     pairs = []
     for i in range(len(encoded) - 1):
         pairs += _tables.tables_against(encoded[i + 1:], encoded[i])
     counts = [_tables.label_counts(e) for e in encoded]
-    return pairs, counts, np.array(continuous)
+    return pairs, counts, continuous
 
 
 def _merge_all_pairs(results):
