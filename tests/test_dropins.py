@@ -26,6 +26,21 @@ def test_regression_equals_sklearn_on_real_data():
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
 
 
+def test_regression_on_few_level_float_columns_equals_sklearn(rng):
+    """Binary, 12-level and zero-inflated float columns (ties broken only by the 1e-10
+    noise), as features and as the target: the kNN search's strips of tied values."""
+    n = 1000
+    X = np.c_[rng.integers(0, 2, n), rng.integers(0, 12, n),
+              np.where(rng.random(n) < 0.5, 0.0, rng.standard_normal(n)),
+              rng.standard_normal(n)].astype(float)
+    y = X[:, 0] + 0.1 * X[:, 1] + X[:, 2] + rng.standard_normal(n)
+    for target in (y, (y > 1).astype(float)):
+        ours = mutual_info_regression(X, target, random_state=0)
+        theirs = skfs.mutual_info_regression(X, target, random_state=0)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
+        assert (theirs > 0.01).sum() >= 2  # not all clipped to 0
+
+
 def test_mixed_discrete_masks_equal_sklearn(rng):
     n = 600
     X = np.column_stack([rng.integers(0, 4, n), rng.normal(size=n), rng.integers(0, 3, n),

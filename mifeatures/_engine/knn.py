@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ..kernels import knn_brute, knn_common, knn_kl, knn_ksg, knn_ross
+from ..kernels import knn_brute, knn_common, knn_kl, knn_ksg, knn_ross, knn_strips
 from ..kernels.knn_common import marginal
 from ._common import _DEFAULT_THREADS, _caller_settings, bucket, float64
 
@@ -213,12 +213,64 @@ def ross_mi_shared_continuous(x, codes, n_levels, n_neighbors):
                                              n_neighbors, bracket))[:q]
 
 
-@partial(jax.jit, static_argnames=("n_neighbors",))
-def _ksg_chunk(chunk, n_real, y, psi, n_neighbors):
+@partial(jax.jit, static_argnames=("n_neighbors", "ties"))
+def _ksg_chunk(chunk, n_real, y, psi, n_neighbors, ties=False):
     y_marginal = marginal(y)
     return _map_real_features(
-        lambda x: knn_ksg.ksg_mutual_info(x, y, n_neighbors, psi, y_marginal=y_marginal), chunk,
-        n_real)
+        lambda x: knn_ksg.ksg_mutual_info(x, y, n_neighbors, psi, y_marginal=y_marginal,
+                                          ties=ties), chunk, n_real)
+
+
+# About this many rows sampled per column to guess whether it has runs of ties, and
+# columns at a time.
+_TIE_SAMPLE = 4096
+_TIE_COLUMNS = 256
+
+
+def _tied_columns(X, n_padded):
+    """Whether each column of X may hold a run of ties worth the kNN search's tied layout.
+
+    A run of ``strip`` rows (``knn_strips.default_strip(n_padded)``) within
+    ``strip - 1`` ties (``knn_strips.TIE_RESOLUTION`` standard deviations)
+    is what the search's adaptive strips serve: float columns with few
+    distinct values, or a mass at one value, after the 1e-10 tie-breaking
+    noise. Guessed from a strided sample of about ``_TIE_SAMPLE`` rows (a
+    quarter of the rows at most: sorting it should cost little next to the
+    search): as many sample rows as such a run would hold, within that span
+    (a larger run is all but sure to show; levels of fewer rows gain
+    little). The guess sets only the speed; the search is exact with either
+    layout.
+
+    Parameters
+    ----------
+    X : float64 ndarray of shape (n, p)
+        Finite values.
+    n_padded : int
+        Rows of the kernel's input (sets the strip).
+
+    Returns
+    -------
+    bool ndarray of shape (p,)
+    """
+    n, p = X.shape
+    strip = knn_strips.default_strip(n_padded)
+    rows = X[:: max(4, n // _TIE_SAMPLE)]
+    size = rows.shape[0]
+    run = max(2, strip * size // n)
+    tied = np.zeros(p, dtype=bool)
+    if size < run:
+        return tied
+    for j in range(0, p, _TIE_COLUMNS):  # bounded memory for wide X
+        sample = np.sort(rows[:, j : j + _TIE_COLUMNS], axis=0)
+        span = (strip - 1) * knn_strips.TIE_RESOLUTION * sample.std(axis=0)
+        tied[j : j + _TIE_COLUMNS] = ((sample[run - 1 :] - sample[: size - run + 1])
+                                      <= span).any(axis=0)
+    return tied
+
+
+def _ksg_tied_layout(X, y, n_padded):
+    """Per column of X: whether its KSG search should adapt to ties (in it, or in y)."""
+    return _tied_columns(X, n_padded) | _tied_columns(y[:, None], n_padded)[0]
 
 
 def ksg_mi_columns(X, y, n_neighbors):
@@ -226,7 +278,9 @@ def ksg_mi_columns(X, y, n_neighbors):
 
     Reproduces scikit-learn's ``_compute_mi_cc`` column by column (before its
     clipping at 0), see ``kernels.knn_ksg.ksg_mutual_info``. Padded rows are
-    ``+inf`` in X and y.
+    ``+inf`` in X and y. Columns where x or y has runs of ties (float columns
+    with few distinct values) go through the search's adaptive layout, the
+    others through its fixed one (a second compiled variant, only when needed).
 
     Parameters
     ----------
@@ -246,8 +300,16 @@ def ksg_mi_columns(X, y, n_neighbors):
     target = np.full(n_padded, np.inf)
     target[:n] = y
     psi = _psi_table(n_padded)
-    return _run_chunks(X, n_padded, np.inf, lambda chunk, n_real: _ksg_chunk(
-        chunk, n_real, target, psi, n_neighbors))
+    tied = _ksg_tied_layout(X, np.asarray(y, dtype=np.float64), n_padded)
+    out = np.zeros(p)
+    for ties in (False, True):
+        columns = np.flatnonzero(tied == ties)
+        if columns.size:
+            out[columns] = _run_chunks(
+                X if columns.size == p else X[:, columns], n_padded, np.inf,
+                lambda chunk, n_real, ties=ties: _ksg_chunk(chunk, n_real, target, psi,
+                                                            n_neighbors, ties))
+    return out
 
 
 @partial(jax.jit, static_argnames=("n_neighbors",))

@@ -35,6 +35,7 @@ from .knn import (
     KNN_MIN_ROWS,
     _knn_chunk_features,
     _ksg_chunk,
+    _ksg_tied_layout,
     _psi_table,
     _ross_bracket,
     _ross_chunk,
@@ -183,6 +184,8 @@ def ksg_permutation_null(X, y, n_neighbors, permutations, progress=None):
     """Raw KSG MI of permuted continuous columns with a continuous target.
 
     ``out[j, b] = ksg(X[perm_b, j], y)``; inputs as for :func:`ksg_mi_columns`.
+    One layout of the search for all columns (the permutations are drawn
+    once): the adaptive one when any column or y has runs of ties.
     """
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
@@ -190,9 +193,10 @@ def ksg_permutation_null(X, y, n_neighbors, permutations, progress=None):
     target = np.full(n_padded, np.inf)
     target[:n] = y
     psi = _psi_table(n_padded)
+    ties = bool(_ksg_tied_layout(X, np.asarray(y, dtype=np.float64), n_padded).any())
     return _permutation_null(X, n_padded, np.inf, np.float64, permutations,
                              lambda chunk, n_real: _ksg_chunk(chunk, n_real, target, psi,
-                                                              n_neighbors), progress)
+                                                              n_neighbors, ties), progress)
 
 
 def ross_shared_permutation_null(x, codes, n_levels, n_neighbors, permutations, progress=None):

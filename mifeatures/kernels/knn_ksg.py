@@ -7,14 +7,12 @@ marginal counts from bisection with the trees' predicate (``knn_common``).
 Rows where ``x`` or ``y`` is ``+inf`` are padding. Pure JAX, never jitted here.
 """
 
-import math
-
 import jax
 import jax.numpy as jnp
 from jax import lax
 
 from .knn_common import count_within_near, psi
-from .knn_strips import joint_knn
+from .knn_strips import default_strip, joint_knn
 
 
 def ksg_mutual_info(
@@ -25,6 +23,7 @@ def ksg_mutual_info(
     strip: int | None = None,
     window: int = 8,
     y_marginal: tuple | None = None,
+    ties: bool = False,
 ) -> jax.Array:
     r"""KSG (Kraskov, Stoegbauer & Grassberger 2004, algorithm 1) MI of two continuous variables.
 
@@ -37,9 +36,9 @@ def ksg_mutual_info(
     points with ``fl(|x_j - x_i|) <= nextafter(r_i, 0)`` (same in y).
     Reproduces scikit-learn's ``_compute_mi_cc`` before its clipping at 0.
 
-    The joint kNN search is exact (see :func:`_joint_knn`): windows in x-strips
-    sorted by y, certified by gaps; then y-strips sorted by x for the points
-    without a certificate; then an exact box scan for the rest.
+    The joint kNN search is exact (see ``knn_strips.joint_knn``): windows in
+    x-strips sorted by y, certified by gaps; then y-strips sorted by x for the
+    points without a certificate; then an exact box scan for the rest.
 
     Parameters
     ----------
@@ -55,6 +54,10 @@ def ksg_mutual_info(
         two; default about ``1.6 sqrt(n)``) and candidates on either side.
     y_marginal : tuple, optional
         ``marginal(y)`` computed once for many ``x`` (the engine shares it).
+    ties : bool
+        Static: let the search adapt its strips to runs of tied values in x
+        or y (float columns with few distinct values: 20-50x faster there,
+        a few percent slower on continuous columns). Speed only.
 
     Returns
     -------
@@ -64,12 +67,12 @@ def ksg_mutual_info(
     n = x.shape[0]
     k = n_neighbors
     if strip is None:
-        strip = 1 << max(round(math.log2(1.6 * n**0.5)), 0)
+        strip = default_strip(n)
     valid = (x < jnp.inf) & (y < jnp.inf)
     n_valid = jnp.sum(valid)
     x = jnp.where(valid, x, jnp.inf)
     y = jnp.where(valid, y, jnp.inf)
-    r, (xq, yq, rx_q, ry_q), (sx, sy) = joint_knn(x, y, k, strip, window, y_marginal)
+    r, (xq, yq, rx_q, ry_q), (sx, sy) = joint_knn(x, y, k, strip, window, y_marginal, ties)
     kept = xq < jnp.inf
     radius = jnp.nextafter(r, 0.0)
     # Both marginals through one lax.map: one copy of the counting code to compile.

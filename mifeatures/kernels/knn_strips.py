@@ -7,12 +7,22 @@ everything outside the window) proves it exact. Points without a
 certificate are retried in y-strips sorted by x, then by an exact scan of
 the box within the best radius found so far. Distances are
 ``max(|fl(x_j - x_i)|, |fl(y_j - y_i)|)``, exactly what scikit-learn's
-Chebyshev trees compute. Rows with ``x = +inf`` are padding: they sort last
-and are never anyone's neighbour.
+Chebyshev trees compute. Rows with ``x = y = +inf`` are padding: they sort
+last and are never anyone's neighbour.
+
+Strips hold ``strip`` consecutive ranks. In the adaptive layout (``ties``)
+a cluster of at least ``strip`` tied values (a float column with few
+distinct values, or a mass at one value, after scikit-learn's 1e-10
+tie-breaking noise) is one strip of its own, and the first stage runs
+across whichever coordinate has such clusters: inside a cluster the nearest
+neighbours are the nearest in the other coordinate, which a window in that
+strip finds. Fixed-size strips cut a cluster into random subsets, and
+nearly every point falls to the box scan (3-50x slower at 100k rows).
 
 Pure JAX, one pair of columns, never jitted here.
 """
 
+import math
 from typing import NamedTuple
 
 import jax
@@ -21,12 +31,24 @@ from jax import lax
 
 from .knn_common import insert_sorted, marginal, prefix_count
 
+# Values closer than this fraction of the column's standard deviation count
+# as tied when strips are cut (speed only: every result is certified). Far
+# above scikit-learn's 1e-10 noise, far below the gaps of continuous data.
+TIE_RESOLUTION = 2.0**-26
+
+
+def default_strip(n: int) -> int:
+    """Points per strip for ``n`` rows: the power of two nearest ``1.6 sqrt(n)``."""
+    return 1 << max(round(math.log2(1.6 * n**0.5)), 0)
+
 
 class _Strips(NamedTuple):
-    """Points cut into strips of ``strip`` consecutive a-ranks, each strip sorted by b.
+    """Points cut into strips of consecutive a-ranks, each strip sorted by b.
 
-    Position ``i`` holds the point with packed key ``packed[i]`` =
-    ``strip_id << (bits + shift) | b_rank << shift | (a_rank - strip_id * strip)``.
+    Strip ``u`` holds the a-ranks from ``first_rank(u)`` to
+    ``first_rank(u + 1)``. Position ``i`` holds the point with packed key
+    ``packed[i]`` = ``u << (bits + shift) | b_rank << shift | (a_rank - first_rank(u))``.
+    Fixed-size strips (``rank // strip``) keep no tables: arithmetic is cheaper.
     """
 
     packed: jax.Array
@@ -36,28 +58,163 @@ class _Strips(NamedTuple):
     rb: jax.Array
     bounds: jax.Array  # bounds[u + 1] = first position of strip u (u = -1 .. n_strips)
     sorted_a: jax.Array
+    search: jax.Array | int  # a power of two: the reach of the bisections in a strip
+    strip: int
+    # Tables of clustered strips (None for fixed-size ones):
+    t: jax.Array | None  # strip at each position
+    strip_of: jax.Array | None  # strip of each a-rank
+    first: jax.Array | None  # first[u + 1] = first_rank(u), u = -1 .. n_strips + 1
+    before: jax.Array | None  # before[u + 1] = value_before(u)
+    starts: jax.Array | None  # starts[u + 1] = value_first(u)
+
+    def strip_at(self, rank):
+        """Strip of the points with these a-ranks."""
+        return rank // self.strip if self.strip_of is None else self.strip_of[rank]
+
+    def first_rank(self, u):
+        """First a-rank of strip ``u`` (``n`` past the last strip, 0 before the first)."""
+        n = self.sorted_a.shape[0]
+        return jnp.clip(u * self.strip, 0, n) if self.first is None else self.first[u + 1]
+
+    def value_before(self, u):
+        """The a-value ranked just before strip ``u`` (``-inf`` if none)."""
+        if self.before is not None:
+            return self.before[u + 1]
+        r = self.first_rank(u)
+        return jnp.where(r > 0, self.sorted_a[jnp.maximum(r - 1, 0)], -jnp.inf)
+
+    def value_first(self, u):
+        """The a-value ranked first in strip ``u`` (``+inf`` past the last rank)."""
+        if self.starts is not None:
+            return self.starts[u + 1]
+        r = self.first_rank(u)
+        n = self.sorted_a.shape[0]
+        return jnp.where(r < n, self.sorted_a[jnp.minimum(r, n - 1)], jnp.inf)
 
 
 def _strip_layout(n: int, strip: int):
+    """Static ``(bits, shift, n_strips, clustered)`` of the packed key.
+
+    Clustered strips (see :func:`_strip_ids`) start at multiples of
+    ``strip``, where a cluster begins and where one ends: at most three per
+    ``strip`` ranks, so at most ``3 n / strip + 1`` strips, whose offsets
+    need ``bits`` bits. When that key would not fit in 63 bits (beyond
+    2**24 rows) the strips can only be fixed-size (``clustered`` false).
+    """
     bits = max(n.bit_length(), 1)
+    fixed = (n - 1) // strip + 1
+    if (3 * fixed + 1).bit_length() + 2 * bits <= 63:
+        return bits, bits, 3 * fixed + 1, True
     shift = max(strip - 1, 0).bit_length()
-    if 2 * bits + 2 > 63:
+    if fixed.bit_length() + bits + shift > 63:
         raise ValueError(f"too many rows ({n}) for the packed strip sort")
-    return bits, shift, (n - 1) // strip + 1
+    return bits, shift, fixed, False
 
 
-def _build_strips(sa, ra, sb, rb, strip) -> _Strips:
+def _tie_test(sorted_a, strip):
+    """``(tied, tie)``: whether ``strip`` consecutive values lie within ``strip - 1`` ties.
+
+    ``tie`` is ``TIE_RESOLUTION`` standard deviations of the finite values.
+    ``tied`` is necessary for a cluster of ``strip`` ranks (see
+    :func:`_strip_ids`), so when it is false the strips are ``rank // strip``
+    either way. One pass; padding (``inf - inf``) never counts.
+    """
+    n = sorted_a.shape[0]
+    finite = sorted_a < jnp.inf
+    count = jnp.maximum(jnp.sum(finite), 1)
+    values = jnp.where(finite, sorted_a, 0.0)
+    mean = jnp.sum(values) / count
+    tie = TIE_RESOLUTION * jnp.sqrt(
+        jnp.sum(jnp.where(finite, (values - mean) ** 2, 0.0)) / count)
+    if n < strip:
+        return jnp.asarray(False), tie
+    spans = sorted_a[strip - 1:] - sorted_a[: n - strip + 1]
+    return jnp.any(spans <= (strip - 1) * tie), tie
+
+
+def _strip_ids(sorted_a, strip, cluster, tie):
+    """Strip of each a-rank: runs of ``strip`` ranks or, where ``cluster``, clusters of ties.
+
+    A cluster is a maximal run of sorted values whose consecutive gaps are at
+    most ``tie``. Where ``cluster`` (a traced flag) holds, one of at least
+    ``strip`` ranks is a strip of its own, and the other ranks are cut at the
+    multiples of ``strip`` and where such a cluster ends. Otherwise (or with
+    ``cluster=False``, static) the strips are ``rank // strip``.
+
+    Without prefix sums over all ranks (slow on XLA:CPU): a rank is in such a
+    cluster when a window of ``strip`` ranks without a break (a gap above
+    ``tie``) holds it, which the first and last break of each aligned block
+    of ``strip`` ranks tell; and an aligned block holds at most three strip
+    starts (its first rank, the end of one such cluster, the beginning of
+    another), so strip numbers need only per-block counts.
+    """
+    n = sorted_a.shape[0]
+    i = jnp.arange(n, dtype=jnp.int32)
+    if cluster is False or n % strip:
+        return i // strip
+    blocks = n // strip
+    rank = i.reshape(blocks, strip)
+    brk = ((i == 0) | ~(jnp.diff(sorted_a, prepend=sorted_a[:1]) <= tie)).reshape(blocks, strip)
+
+    def first_where(mask, none):
+        return jnp.min(jnp.where(mask, rank, none), axis=1, keepdims=True)
+
+    def last_where(mask, none):
+        return jnp.max(jnp.where(mask, rank, none), axis=1, keepdims=True)
+
+    # ranks j .. j + strip - 1 in one cluster: no break in (j, j + strip) (two blocks at most)
+    next_first = jnp.concatenate([first_where(brk, n)[1:], jnp.full((1, 1), n, jnp.int32)])
+    whole = (last_where(brk, -1) <= rank) & (next_first >= rank + strip)
+    # ... and such a window starting at j in [rank - strip + 1, rank]
+    before = jnp.concatenate([jnp.full((1, 1), -2 * n, jnp.int32), last_where(whole, -2 * n)[:-1]])
+    big = cluster & ((first_where(whole, n) <= rank) | (before > rank - strip))
+    after_big = jnp.append(False, big.reshape(n)[:-1]).reshape(blocks, strip)
+    new = (brk & (big | after_big)) | (~big & (rank % strip == 0))
+    within = jnp.zeros((blocks, strip), jnp.int32)
+    for _ in range(3):
+        start = first_where(new, n)
+        within += start <= rank
+        new &= rank != start
+    count = within[:, -1]
+    return ((jnp.cumsum(count) - count)[:, None] + within - 1).reshape(n)
+
+
+def _next_power_of_two(v):
+    """Smallest power of two >= ``v`` (int32, ``v >= 1``)."""
+    return jnp.left_shift(jnp.int32(1), 32 - lax.clz(jnp.maximum(v, 1).astype(jnp.int32) - 1))
+
+
+def _build_strips(sa, ra, sb, rb, strip, cluster=False, tie=None) -> _Strips:
+    """Strips across a (sorted ``sa``, ranks ``ra``) sorted by b; ``cluster``, ``tie``: see
+    :func:`_strip_ids`."""
     n = sa.shape[0]
-    bits, shift, n_strips = _strip_layout(n, strip)
-    t = ra // strip
-    packed = jnp.sort((((t.astype(jnp.int64) << bits) | rb) << shift) | (ra - t * strip))
+    bits, shift, n_strips, _ = _strip_layout(n, strip)
+    if cluster is False:
+        first = strip_of = None
+        t = ra // strip
+        offset = ra - t * strip
+    else:
+        strip_of = _strip_ids(sa, strip, cluster, tie)
+        first = jnp.concatenate([jnp.zeros(1, jnp.int32), jnp.searchsorted(
+            strip_of, jnp.arange(n_strips + 2, dtype=jnp.int32), method="scan").astype(jnp.int32)])
+        t = strip_of[ra]
+        offset = ra - first[t + 1]
+    packed = jnp.sort((((t.astype(jnp.int64) << bits) | rb) << shift) | offset)
     t_q = (packed >> (bits + shift)).astype(jnp.int32)
     rb_q = ((packed >> shift) & ((1 << bits) - 1)).astype(jnp.int32)
-    ra_q = t_q * strip + (packed & ((1 << shift) - 1)).astype(jnp.int32)
+    offset_q = (packed & ((1 << shift) - 1)).astype(jnp.int32)
+    ra_q = offset_q + (t_q * strip if first is None else first[t_q + 1])
     starts = jnp.searchsorted(packed, jnp.arange(n_strips + 1, dtype=jnp.int64) << (bits + shift),
                               method="scan").astype(jnp.int32)
     bounds = jnp.concatenate([starts[:1], starts, starts[-1:]])
-    return _Strips(packed, sa[ra_q], sb[rb_q], ra_q, rb_q, bounds, sa)
+    # Fixed-size strips are longer only with exact ties (static: cheaper to compile).
+    search = 2 * strip if first is None else _next_power_of_two(jnp.max(jnp.diff(starts)))
+    st = _Strips(packed, sa[ra_q], sb[rb_q], ra_q, rb_q, bounds, sa, search, strip,
+                 None, strip_of, first, None, None)
+    if first is None:
+        return st
+    u = jnp.arange(-1, n_strips + 2, dtype=jnp.int32)
+    return st._replace(t=t_q, before=st.value_before(u), starts=st.value_first(u))
 
 
 def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window):
@@ -66,31 +223,43 @@ def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window):
     Queries are points of ``st`` given by values and ranks; ``own`` is each
     query's position in ``st`` or None (then searched for). Candidates: the
     ``window`` points on either side of the query's b in its own strip and
-    in the strips next to it. Certified (exact) when the a-gap beyond those
-    three strips and the b-gaps beyond every window are at least the radius.
-    The gaps are signed, so a window placed wrongly (the bisections look at
-    no more than ``2 * strip`` entries of a strip, longer only with ties)
-    fails its certificate instead of giving a wrong radius.
+    in the strips next to it. Certified (exact) when everything outside the
+    windows is at least the radius away: the points beyond the three strips
+    by their a-gap; those of a neighbouring strip by the larger of the a-gap
+    to that strip and the b-gaps beyond its window; those of the own strip
+    by the b-gaps. The b-gaps are signed, so a window placed wrongly (a strip
+    longer than the bisections reach: fixed-size strips lengthened by exact
+    ties) fails its certificate.
+
+    The query itself is left out by its position. Where that position is
+    searched for (``own`` None) and the search misses it (an exact duplicate
+    has the same key and is as good: both are at distance 0), the radius is
+    ``inf`` and not certified: the window could hold the query itself, and
+    even an uncertified radius must be a true upper bound (the box scan
+    relies on it; without this check it once got too small a bound).
     (Loops, not unrolled code: measured faster here, and much faster to compile.)
     """
     n = st.packed.shape[0]
-    bits, shift, _ = _strip_layout(n, strip)
-    t = qra // strip
-    lo_rank, hi_rank = (t - 1) * strip - 1, (t + 2) * strip
-    gap = jnp.minimum(
-        jnp.where(lo_rank >= 0, qa - st.sorted_a[jnp.maximum(lo_rank, 0)], jnp.inf),
-        jnp.where(hi_rank < n, st.sorted_a[jnp.minimum(hi_rank, n - 1)] - qa, jnp.inf))
+    bits, shift, _, _ = _strip_layout(n, strip)
+    t = st.strip_at(qra) if own is None or st.t is None else st.t[own]
+    # a-gaps beyond strips t - 1 .. t + 1, and to the strips t - 1 and t + 1
+    gap = jnp.minimum(qa - st.value_before(t - 1), st.value_first(t + 2) - qa)
+    gap_left, gap_right = qa - st.value_before(t), st.value_first(t + 1) - qa
+    offset = qra - st.first_rank(t)
 
     def one_strip(du, carry):
-        best, gap = carry
+        best, gap, found = carry
         u = t + du
         lo, hi = st.bounds[u + 1], st.bounds[u + 2]
         # own strip: the query's exact key; others: the first entry with b-rank >= the query's
         target = (((u.astype(jnp.int64) << bits) | qrb) << shift) | jnp.where(
-            du == 0, qra - t * strip, 0)
+            du == 0, offset, 0)
         center = lo + prefix_count(lambda j: st.packed[jnp.minimum(lo + j, n - 1)] < target,
-                                    hi - lo, 2 * strip)
-        if own is not None:
+                                    hi - lo, st.search)
+        if own is None:  # the query (or an exact duplicate: the same key) where searched?
+            found = found & ((du != 0) | ((center < hi)
+                                          & (st.packed[jnp.minimum(center, n - 1)] == target)))
+        else:
             center = jnp.where(du == 0, own, center)
 
         def add(o, best):
@@ -102,15 +271,16 @@ def _window_knn(st: _Strips, qa, qb, qra, qrb, own, k, strip, window):
 
         best = lax.fori_loop(-window, window + 1, add, best)
         below, above = center - window - 1, center + window + 1
-        gap = jnp.minimum(gap, jnp.where(below >= lo, qb - st.b[jnp.clip(below, 0, n - 1)],
-                                         jnp.inf))
-        gap = jnp.minimum(gap, jnp.where(above < hi, st.b[jnp.clip(above, 0, n - 1)] - qb,
-                                         jnp.inf))
-        return best, gap
+        b_gap = jnp.minimum(
+            jnp.where(below >= lo, qb - st.b[jnp.clip(below, 0, n - 1)], jnp.inf),
+            jnp.where(above < hi, st.b[jnp.clip(above, 0, n - 1)] - qb, jnp.inf))
+        a_gap = jnp.where(du < 0, gap_left, jnp.where(du > 0, gap_right, -jnp.inf))
+        return best, jnp.minimum(gap, jnp.maximum(a_gap, b_gap)), found
 
     best = [jnp.full(qa.shape, jnp.inf)] * k
-    best, gap = lax.fori_loop(-1, 2, one_strip, (best, gap))
-    return best[-1], best[-1] <= gap
+    best, gap, found = lax.fori_loop(-1, 2, one_strip, (best, gap, jnp.ones(qa.shape, bool)))
+    r = jnp.where(found, best[-1], jnp.inf)
+    return r, found & (r <= gap)
 
 
 def _compact(mask: jax.Array) -> jax.Array:
@@ -157,26 +327,31 @@ def _a_range(sorted_a, qa, bound, offset=0, n=None):
     return lo, hi
 
 
-def _box_scan(xs: _Strips, ys: _Strips, along_x, qx, qy, bound, active, k, strip):
+def _box_scan(ps: _Strips, qs: _Strips, along_p, qa, qb, bound, active, k, strip):
     """Exact k-th neighbour distance: scan every point within ``bound`` in both coordinates.
 
-    Walks the strips (of ``xs`` where ``along_x``, else of ``ys``) that the
-    a-range ``[qa - bound, qa + bound]`` touches and, in each, the points
-    whose b is within the bound (a bisection; the bound shrinks to the best
-    distance found so far), ``_SCAN_STEP`` at a time. The query itself is
-    among them, so the answer is the (k + 1)-th smallest distance, the
-    point's own zero included. Inactive queries scan nothing (return ``inf``).
+    ``ps`` and ``qs`` are the two orientations (``qs`` has ``ps``'s b as its
+    a); queries come in ``ps``'s coordinates. Walks the strips (of ``ps``
+    where ``along_p``, else of ``qs``) that the a-range
+    ``[qa - bound, qa + bound]`` touches and, in each, the points whose b is
+    within the bound (a bisection; the bound shrinks to the best distance
+    found so far), ``_SCAN_STEP`` at a time. The query itself is among them,
+    so the answer is the (k + 1)-th smallest distance, the point's own zero
+    included. Inactive queries scan nothing (return ``inf``).
     """
-    n = xs.packed.shape[0]
-    a_all = jnp.concatenate([xs.a, ys.a])  # both structures end to end
-    b_all = jnp.concatenate([xs.b, ys.b])
-    bounds = jnp.concatenate([xs.bounds, ys.bounds])
-    off = jnp.where(along_x, 0, n)
-    off_bounds = jnp.where(along_x, 0, xs.bounds.shape[0])
-    qa, qb = jnp.where(along_x, qx, qy), jnp.where(along_x, qy, qx)
-    a_lo, a_hi = _a_range(jnp.concatenate([xs.sorted_a, ys.sorted_a]), qa, bound, off, n)
-    u_first = a_lo // strip  # the query itself is in the a-range: a_lo < a_hi
-    u_last = jnp.where(active, jnp.maximum(a_hi - 1, 0) // strip, u_first)
+    n = ps.packed.shape[0]
+    a_all = jnp.concatenate([ps.a, qs.a])  # both structures end to end
+    b_all = jnp.concatenate([ps.b, qs.b])
+    bounds = jnp.concatenate([ps.bounds, qs.bounds])
+    off = jnp.where(along_p, 0, n)
+    off_bounds = jnp.where(along_p, 0, ps.bounds.shape[0])
+    qa, qb = jnp.where(along_p, qa, qb), jnp.where(along_p, qb, qa)
+    a_lo, a_hi = _a_range(jnp.concatenate([ps.sorted_a, qs.sorted_a]), qa, bound, off, n)
+    # the query itself is in the a-range: a_lo < a_hi
+    a_lo, a_last = jnp.clip(a_lo, 0, n - 1), jnp.clip(a_hi - 1, 0, n - 1)
+    u_first = jnp.where(along_p, ps.strip_at(a_lo), qs.strip_at(a_lo))
+    u_last = jnp.where(active, jnp.where(along_p, ps.strip_at(a_last), qs.strip_at(a_last)),
+                       u_first)
 
     def b_range(u, best):
         limit = jnp.minimum(bound, best)
@@ -212,31 +387,51 @@ _FALLBACK_BATCH = 512
 _SCAN_STEP = 16
 
 
-def joint_knn(x, y, k, strip, window, y_marginal=None):
-    """Exact Chebyshev k-th neighbour distance of every point of (x, y), in x-strip order.
+def joint_knn(x, y, k, strip, window, y_marginal=None, ties=False):
+    """Exact Chebyshev k-th neighbour distance of every point of (x, y).
 
-    1. x-strips sorted by y, windows of ``window`` around every point
-       (:func:`_window_knn`);
-    2. for points without a certificate: windows twice as wide in y-strips
-       sorted by x;
+    Two orientations of strips: P (strips across one coordinate, sorted by
+    the other) and Q (the transpose). By default P holds fixed-size strips
+    across x and Q across y. With ``ties`` (static) the layout adapts to the
+    data: when exactly one coordinate has clusters of ties
+    (:func:`_tie_test`), P runs across that coordinate (y where it is y),
+    with those clusters as strips of their own. (When both have them, the
+    neighbours are set by the tie-breaking noise of both, which fixed strips
+    follow.) The adaptive layout is 20-50x faster on such columns at 100k
+    rows, a few percent slower on continuous ones, and compiles about 0.7 s
+    longer: hence a static switch, set by the caller's guess.
+
+    1. windows of ``window`` around every point in P (:func:`_window_knn`);
+    2. for points without a certificate: windows twice as wide in Q;
     3. for points still without one: an exact scan of the box within the
        smallest radius found so far (:func:`_box_scan`), walking the strips
        of whichever orientation the box crosses fewer of.
-    Returns the distances and the points' x, y and their ranks, in the order
-    of the x-strips (padding rows, ``x = +inf``, last).
+    Returns the distances and the points' x, y and their ranks, all in the
+    order of P's strips (padding rows, ``x = y = +inf``, last), and the
+    sorted x and y.
     """
     sx, rx = marginal(x)
     sy, ry = marginal(y) if y_marginal is None else y_marginal
     n = sx.shape[0]
-    xs = _build_strips(sx, rx, sy, ry, strip)
-    ys = _build_strips(sy, ry, sx, rx, strip)
+    swap = None
+    if ties and _strip_layout(n, strip)[3]:
+        tied_x, tie_x = _tie_test(sx, strip)
+        tied_y, tie_y = _tie_test(sy, strip)
+        swap = tied_y & ~tied_x
+        sa, ra, sb, rb = (jnp.where(swap, u, v)
+                          for u, v in ((sy, sx), (ry, rx), (sx, sy), (rx, ry)))
+        ps = _build_strips(sa, ra, sb, rb, strip, tied_x ^ tied_y, jnp.where(swap, tie_y, tie_x))
+    else:
+        sa, ra, sb, rb = sx, rx, sy, ry
+        ps = _build_strips(sa, ra, sb, rb, strip)
+    qs = _build_strips(sb, rb, sa, ra, strip)
     q = jnp.arange(n, dtype=jnp.int32)
-    r, ok = _window_knn(xs, xs.a, xs.b, xs.ra, xs.rb, q, k, strip, window)
-    ok = ok | (xs.a == jnp.inf)
+    r, ok = _window_knn(ps, ps.a, ps.b, ps.ra, ps.rb, q, k, strip, window)
+    ok = ok | (ps.a == jnp.inf)
     bound = r
 
     def transposed(q, real):
-        r2, ok2 = _window_knn(ys, xs.b[q], xs.a[q], xs.rb[q], xs.ra[q], None, k, strip,
+        r2, ok2 = _window_knn(qs, ps.b[q], ps.a[q], ps.rb[q], ps.ra[q], None, k, strip,
                               2 * window)
         return jnp.where(ok2, r2, jnp.minimum(r2, bound[q])), ~ok2 & real
 
@@ -244,12 +439,15 @@ def joint_knn(x, y, k, strip, window, y_marginal=None):
                        lambda: _for_failing(~ok, r, transposed, _FALLBACK_BATCH))
 
     def scan(q, real):
-        qx, qy, bound_q = xs.a[q], xs.b[q], r[q]
-        x_lo, x_hi = _a_range(sx, qx, bound_q)
-        y_lo, y_hi = _a_range(sy, qy, bound_q)
-        along_x = (x_hi - x_lo) <= (y_hi - y_lo)  # the box crosses fewer x-strips
-        return _box_scan(xs, ys, along_x, qx, qy, bound_q, real, k, strip), real & False
+        qa, qb, bound_q = ps.a[q], ps.b[q], r[q]
+        a_lo, a_hi = _a_range(sa, qa, bound_q)
+        b_lo, b_hi = _a_range(sb, qb, bound_q)
+        along_p = (a_hi - a_lo) <= (b_hi - b_lo)  # the box crosses fewer strips of P
+        return _box_scan(ps, qs, along_p, qa, qb, bound_q, real, k, strip), real & False
 
     r, _ = lax.cond(jnp.any(fail), lambda: _for_failing(fail, r, scan, _FALLBACK_BATCH),
                     lambda: (r, fail))
-    return r, (xs.a, xs.b, xs.ra, xs.rb), (sx, sy)
+    points = (ps.a, ps.b, ps.ra, ps.rb)
+    if swap is not None:  # back to (x, y, x-rank, y-rank)
+        points = tuple(jnp.where(swap, points[j ^ 1], points[j]) for j in range(4))
+    return r, points, (sx, sy)

@@ -11,6 +11,8 @@ replayed); what is left is the summation order of the means, about 1e-15
 absolute. Hence ``rtol=1e-10`` with ``atol=1e-12`` for estimates near 0.
 """
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,7 +23,7 @@ from sklearn.neighbors import KDTree, NearestNeighbors
 from sklearn.preprocessing import scale
 
 from mifeatures import _engine
-from mifeatures.kernels import knn_common, knn_kl, knn_ross
+from mifeatures.kernels import knn_common, knn_kl, knn_ross, knn_strips
 
 RTOL, ATOL = 1e-10, 1e-12
 # Compiling a kernel costs seconds: the cases share shapes (row buckets of 256 and
@@ -181,6 +183,61 @@ def test_ksg_equals_sklearn_many_rows(n, rng):
     got = _engine.ksg_mi_columns(X, y, 3)
     np.testing.assert_allclose(got, [_raw_cc(X[:, j], y, 3) for j in range(4)], rtol=RTOL,
                                atol=ATOL)
+
+
+def _tied_case(case, n, rng):
+    """Columns whose values repeat: few levels, a mass at zero, or both coordinates tied."""
+    levels = {"binary": 2, "levels": 12, "both": 2}
+    if case == "zero_inflated":
+        x = np.where(rng.random(n) < 0.5, 0.0, rng.standard_normal(n))
+    else:
+        x = rng.integers(0, levels[case], n).astype(float)
+    y = x + rng.standard_normal(n)
+    if case == "both":
+        y = rng.integers(0, 3, n).astype(float)
+    return x, y
+
+
+def _brute_kth_chebyshev(x, y, k):
+    """Distance to the k-th nearest other point, max(|x_j - x_i|, |y_j - y_i|), by brute force."""
+    d = np.maximum(np.abs(x[None, :] - x[:, None]), np.abs(y[None, :] - y[:, None]))
+    np.fill_diagonal(d, np.inf)
+    return np.sort(d, axis=1)[:, k - 1]
+
+
+# One compile per layout for the cases below (a new jit per test would compile each time).
+_JOINT_KNN = {ties: jax.jit(partial(knn_strips.joint_knn, ties=ties), static_argnums=(2, 3, 4))
+              for ties in (False, True)}
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("case", ["binary", "levels", "zero_inflated", "both"])
+def test_strip_search_on_tied_columns_equals_brute_force(case, ties, rng):
+    """Both layouts of the search, radii exact point by point. The adaptive one (``ties``)
+    makes runs of ties (raw, or broken by scikit-learn's 1e-10 noise) longer than a strip
+    strips of their own, in whichever coordinate has them; in the fixed one, raw ties
+    make strips longer than the searches reach. Small strips (16 rows) and padding (450
+    real rows of 512) reach both at small n.
+    """
+    n, n_padded, k, strip = 450, 512, 3, 16
+    search = _JOINT_KNN[ties]
+    a, b = _tied_case(case, n, rng)
+    jittered_a, jittered_b = _jitter(np.c_[a, b]).T
+    # (x, y, the tied column): raw and jittered, the tied column as x and as y
+    for x, y, tied in [(a, b, a), (b, a, a), (jittered_a, jittered_b, jittered_a),
+                       (jittered_b, jittered_a, jittered_a)]:
+        padded = np.full((2, n_padded), np.inf)
+        padded[:, :n] = x, y
+        with jax.enable_x64(True):
+            sorted_tied = jnp.sort(jnp.asarray(np.r_[tied, padded[0, n:]]))
+            assert knn_strips._tie_test(sorted_tied, strip)[0]  # what the adaptive layout uses
+            r, (xq, yq, _, _), _ = search(jnp.asarray(padded[0]), jnp.asarray(padded[1]), k,
+                                          strip, 8)
+            r, xq, yq = np.asarray(r), np.asarray(xq), np.asarray(yq)
+        kept = xq < np.inf
+        assert kept.sum() == n
+        got = r[kept][np.lexsort((yq[kept], xq[kept]))]  # equal points have equal radii
+        np.testing.assert_array_equal(got, _brute_kth_chebyshev(x, y, k)[np.lexsort((y, x))])
 
 
 @pytest.mark.parametrize("d", [2, 3])
