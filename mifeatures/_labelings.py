@@ -121,10 +121,15 @@ def named_labelings(labelings):
                         f"dict of labelings, or a 2-D array; got {type(labelings).__name__}.")
     if not items:
         raise ValueError("labelings is empty: at least one labeling is needed.")
+    return keys, dict(zip(labeling_names(keys), items))
+
+
+def labeling_names(keys):
+    """Names of labelings for messages: ``labelings[key]``, with the position when keys repeat."""
     names = [f"labelings[{key!r}]" for key in keys]
     if len(set(names)) < len(names):  # repeated column names
         names = [f"labelings[{j}] ({key!r})" for j, key in enumerate(keys)]
-    return keys, dict(zip(names, items))
+    return names
 
 
 def contingency_entropies(contingency):

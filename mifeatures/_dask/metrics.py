@@ -196,9 +196,7 @@ def _named_collections(labelings):
                         f"{type(labelings).__name__}.")
     if not keys:
         raise ValueError("labelings is empty: at least one labeling is needed.")
-    names = [f"labelings[{key!r}]" for key in keys]
-    if len(set(names)) < len(names):  # repeated column names
-        names = [f"labelings[{j}] ({key!r})" for j, key in enumerate(keys)]
+    names = _labelings.labeling_names(keys)
     if items is None:
         return keys, names, labelings
     items = [_collections.check_series(x, name) for x, name in zip(items, names)]
