@@ -290,8 +290,7 @@ def _half_sample_estimates(groups, n_features, n_rows, n_samples, n_neighbors, r
     Each half-sample keeps ``n_rows // 2`` of the frame's rows (drawn without
     replacement); every group is scored on the rows it shares with it.
     """
-    generator = np.random.default_rng(np.random.SeedSequence(
-        rng.randint(0, 2**32, size=4, dtype=np.uint64)))
+    generator = np.random.default_rng(significance.seed_sequence(rng))
     estimates = np.empty((n_samples, n_features))
     for b in range(n_samples):
         keep = np.zeros(n_rows, dtype=bool)

@@ -296,8 +296,7 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         target_codes = (_compact(prepared_target.codes) if discrete_target
                         else _quantile_codes(y_checked.astype(np.float64)[:, None],
                                              self.n_bins)[:, 0])
-        fdr_seed, stopping_seed = np.random.SeedSequence(
-            rng.randint(0, 2**32, size=4, dtype=np.uint64)).spawn(2)
+        fdr_seed, stopping_seed = significance.seed_sequence(rng).spawn(2)
         kept = np.arange(codes.shape[1])
         if self.k == "fdr":
             self.pvalues_ = significance.discrete_pvalues(codes, target_codes,

@@ -247,8 +247,7 @@ def permutation_pvalues(features, target, n_neighbors, n_permutations, rng, adva
     ndarray of float64, shape (n_features,)
         The statistic is the raw (unclipped) estimate of ``features.mutual_info``.
     """
-    tables_seed, permutations_seed = np.random.SeedSequence(
-        rng.randint(0, 2**32, size=4, dtype=np.uint64)).spawn(2)
+    tables_seed, permutations_seed = seed_sequence(rng).spawn(2)
     pvalues = np.ones(len(features.names))
     discrete_target = isinstance(target, _adapters.DiscreteVariable)
     n = features.n_samples
@@ -275,6 +274,15 @@ def permutation_pvalues(features, target, n_neighbors, n_permutations, rng, adva
                                                 n_neighbors, blocks(), advance)
         pvalues[~features.discrete] = _null_pvalues(null)
     return pvalues
+
+
+def seed_sequence(rng):
+    """A ``numpy.random.SeedSequence`` drawn from a RandomState (128 bits of it).
+
+    Null draws use NumPy Generators seeded from the estimator's
+    ``random_state`` this way: the same seed gives the same draws.
+    """
+    return np.random.SeedSequence(rng.randint(0, 2**32, size=4, dtype=np.uint64))
 
 
 def check_n_permutations(n_permutations, name="n_permutations"):

@@ -6,6 +6,7 @@ padding of code rows, and entropies of discrete columns.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 
@@ -63,6 +64,30 @@ def _caller_settings():
             yield
 
     return settings
+
+
+def padded(values, size, fill, dtype=np.float64):
+    """``values`` (along axis 0) followed by ``fill`` up to ``size`` rows: a new array."""
+    values = np.asarray(values)
+    out = np.full((size,) + values.shape[1:], fill, dtype=dtype)
+    out[: values.shape[0]] = values
+    return out
+
+
+def in_threads(function, items, threads):
+    """``[function(item) for item in items]`` on up to ``threads`` worker threads.
+
+    Workers run under the calling thread's JAX settings (:func:`_caller_settings`),
+    so they reuse its compiled code instead of compiling their own.
+    """
+    settings = _caller_settings()
+
+    def task(item):
+        with settings():
+            return function(item)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(task, items))
 
 
 def _pad_rows(codes_list, n_padded, fill):

@@ -11,7 +11,6 @@ runs one scatter on one core), summed at the end: counts add up.
 ``permutations.contingency_tables`` and the dask code.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import jax
@@ -20,7 +19,7 @@ import numpy as np
 from jax import lax
 
 from ..kernels import counts, discrete
-from ._common import _DEFAULT_THREADS, _caller_settings, bucket, float64
+from ._common import _DEFAULT_THREADS, bucket, float64, in_threads
 
 # Largest number of feature levels assumed before looking at the data; columns
 # with larger codes are reported back and re-encoded by the caller.
@@ -207,25 +206,8 @@ def _summed_over_threads(jobs, count, size):
             table = count(table, job)
         return np.asarray(table)
 
-    parts = _in_threads(chain, [rest[i::threads] for i in range(threads)])
+    parts = in_threads(chain, [rest[i::threads] for i in range(threads)], threads)
     return sum(parts, np.asarray(first).astype(np.int64))
-
-
-def _in_threads(function, items):
-    """``[function(item) for item in items]`` on up to _THREADS worker threads.
-
-    Workers run under the caller's thread-local JAX settings that enter the
-    jit cache key (float64 scope, rank promotion), so they reuse the caller's
-    compiled code instead of compiling their own.
-    """
-    settings = _caller_settings()
-
-    def task(item):
-        with settings():
-            return function(item)
-
-    with ThreadPoolExecutor(_THREADS) as pool:
-        return list(pool.map(task, items))
 
 
 def _count_remainder(X, y, kx, ky, done):

@@ -33,7 +33,7 @@ from jax import lax
 
 from ..kernels import knn_brute, knn_common, knn_kl, knn_ksg, knn_ross, knn_strips
 from ..kernels.knn_common import marginal
-from ._common import _DEFAULT_THREADS, _caller_settings, bucket, float64
+from ._common import _DEFAULT_THREADS, _caller_settings, bucket, float64, padded
 
 # Smallest row bucket of the kNN functions: every input of at most this many
 # rows shares one compiled shape (a kNN kernel compiles for seconds, and runs
@@ -152,8 +152,7 @@ def ross_mi_columns(X, y_codes, n_levels, n_neighbors):
     n, p = X.shape
     n_padded = bucket(n, minimum=KNN_MIN_ROWS)
     levels = bucket(n_levels, minimum=2)
-    y = np.full(n_padded, levels, dtype=np.int32)
-    y[:n] = y_codes
+    y = padded(y_codes, n_padded, levels, np.int32)
     bracket = _ross_bracket(np.bincount(y[:n], minlength=n_levels), n_neighbors)
     psi = _psi_table(n_padded)
     return _run_chunks(X, n_padded, 0.0, lambda chunk, n_real: _ross_chunk(
@@ -199,8 +198,7 @@ def ross_mi_shared_continuous(x, codes, n_levels, n_neighbors):
     n, q = codes.shape
     n_padded = bucket(n, minimum=KNN_MIN_ROWS)
     levels = bucket(n_levels, minimum=2)
-    x_padded = np.zeros(n_padded)
-    x_padded[:n] = x
+    x_padded = padded(x, n_padded, 0.0)
     chunk = np.full((bucket(q, minimum=1), n_padded), levels, dtype=np.int32)
     chunk[:q, :n] = codes.T
     # The bracket only sets speed: take the one the most even column needs.
@@ -297,8 +295,7 @@ def ksg_mi_columns(X, y, n_neighbors):
     X = np.asarray(X, dtype=np.float64)
     n, p = X.shape
     n_padded = bucket(n, minimum=KNN_MIN_ROWS)
-    target = np.full(n_padded, np.inf)
-    target[:n] = y
+    target = padded(y, n_padded, np.inf)
     psi = _psi_table(n_padded)
     tied = _ksg_tied_layout(X, np.asarray(y, dtype=np.float64), n_padded)
     out = np.zeros(p)
@@ -350,10 +347,9 @@ def kl_entropy(x, n_neighbors):
             return float(_kl_from_distances(eps, np.arange(n_padded) < n, _psi_table(n_padded),
                                             x.shape[1], n_neighbors))
     n_padded = bucket(n, minimum=KNN_MIN_ROWS)
-    padded = np.full((n_padded,) + x.shape[1:], np.inf)
-    padded[:n] = x
     with float64():
-        return float(_kl_entropy(padded, _psi_table(n_padded), n_neighbors))
+        return float(_kl_entropy(padded(x, n_padded, np.inf), _psi_table(n_padded),
+                                 n_neighbors))
 
 
 # --- exact d-D neighbour search (max-norm) ---
@@ -393,9 +389,7 @@ def _count_chebyshev(points, radius, groups, block):
 def _padded_points(points):
     n, d = points.shape
     n_padded = bucket(n, minimum=KNN_MIN_ROWS)
-    padded = np.full((n_padded, d), np.inf)
-    padded[:n] = points
-    return padded, n_padded
+    return padded(points, n_padded, np.inf), n_padded
 
 
 def kth_neighbour_distances(points, k_each, k_max, backend=None):
@@ -424,11 +418,11 @@ def kth_neighbour_distances(points, k_each, k_max, backend=None):
         distances, _ = cKDTree(points).query(points, k=k_max + 1, p=np.inf, workers=-1)
         distances = distances.reshape(n, k_max + 1)
         return distances[np.arange(n), k_each]  # column 0 is the row itself
-    padded, n_padded = _padded_points(points)
-    k_padded = np.ones(n_padded, np.int32)
-    k_padded[:n] = k_each
+    points_padded, n_padded = _padded_points(points)
+    k_padded = padded(k_each, n_padded, 1, np.int32)
     with float64():
-        return np.asarray(_kth_chebyshev(padded, k_padded, k_max, _brute_block(n_padded, d)))[:n]
+        block = _brute_block(n_padded, d)
+        return np.asarray(_kth_chebyshev(points_padded, k_padded, k_max, block))[:n]
 
 
 def neighbour_counts(points, radius, groups, backend=None):
@@ -461,11 +455,10 @@ def neighbour_counts(points, radius, groups, backend=None):
             out[:, g] = cKDTree(sub).query_ball_point(sub, radius, p=np.inf,
                                                       return_length=True, workers=-1)
         return out
-    padded, n_padded = _padded_points(points)
-    r_padded = np.zeros(n_padded)
-    r_padded[:n] = radius
+    points_padded, n_padded = _padded_points(points)
+    r_padded = padded(radius, n_padded, 0.0)
     with float64():
-        counts = _count_chebyshev(padded, r_padded, groups, _brute_block(n_padded, d))
+        counts = _count_chebyshev(points_padded, r_padded, groups, _brute_block(n_padded, d))
         return np.asarray(counts)[:n].astype(np.int64)
 
 
@@ -501,17 +494,12 @@ def counts_in_strata(values, codes, radius):
     first = (np.cumsum(sizes) - sizes)[codes]
     n_padded = bucket(n, minimum=KNN_MIN_ROWS)
 
-    def padded(a, fill, dtype):
-        out = np.full(n_padded, fill, dtype=dtype)
-        out[:n] = a
-        return out
-
     with float64():
-        counts = _count_in_ranges(padded(values[order], np.inf, np.float64),
-                                  padded(first, 0, np.int32),
-                                  padded(first + sizes[codes], 0, np.int32),
-                                  padded(values, 0.0, np.float64),
-                                  padded(radius, -1.0, np.float64))
+        counts = _count_in_ranges(padded(values[order], n_padded, np.inf, np.float64),
+                                  padded(first, n_padded, 0, np.int32),
+                                  padded(first + sizes[codes], n_padded, 0, np.int32),
+                                  padded(values, n_padded, 0.0, np.float64),
+                                  padded(radius, n_padded, -1.0, np.float64))
         return np.asarray(counts)[:n].astype(np.int64)
 
 

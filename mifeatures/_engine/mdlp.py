@@ -12,14 +12,13 @@ segments are scored, so the work shrinks as segments settle. Chunks of
 features run on up to ``_MDLP_THREADS`` threads (NumPy's sort releases the GIL).
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import jax
 import numpy as np
 
 from ..kernels import mdlp
-from ._common import _DEFAULT_THREADS, _caller_settings, bucket, float64
+from ._common import _DEFAULT_THREADS, bucket, float64, in_threads
 
 # Threads for chunks of features (each sort and each XLA call uses one core).
 _MDLP_THREADS = _DEFAULT_THREADS
@@ -265,19 +264,15 @@ def mdlp_splits(X, y_codes, n_classes, min_samples_split=2):
     n_chunks = -(-p // step)
     chunks = [np.arange(i, p, n_chunks) for i in range(n_chunks)]
 
-    settings = _caller_settings()  # workers would recompile under other settings
-
     def task(columns):
         XT = np.ascontiguousarray(X[:, columns].T)
-        with settings():
-            return _mdlp_chunk(XT, y_codes, n_classes, min_samples_split)
+        return _mdlp_chunk(XT, y_codes, n_classes, min_samples_split)
 
     if n_chunks == 1:
         return task(chunks[0])
     # On a cold cache both threads may compile the same shapes; the wall time
     # of a first call is about the same and steady state runs twice as fast.
-    with ThreadPoolExecutor(_MDLP_THREADS) as pool:
-        parts = list(pool.map(task, chunks))
+    parts = in_threads(task, chunks, _MDLP_THREADS)
     result = [None] * p
     for columns, part in zip(chunks, parts):
         for j, splits in zip(columns, part):

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import knn
-from ._common import _caller_settings, bucket, float64
+from ._common import _caller_settings, bucket, float64, padded
 from .counting import _count_totals
 from .knn import (
     KNN_MIN_ROWS,
@@ -171,8 +171,7 @@ def ross_permutation_null(X, y_codes, n_levels, n_neighbors, permutations, progr
     n = X.shape[0]
     n_padded = permutation_rows(n)
     levels = bucket(n_levels, minimum=2)
-    y = np.full(n_padded, levels, dtype=np.int32)
-    y[:n] = y_codes
+    y = padded(y_codes, n_padded, levels, np.int32)
     bracket = _ross_bracket(np.bincount(y[:n], minlength=n_levels), n_neighbors)
     psi = _psi_table(n_padded)
     return _permutation_null(X, n_padded, 0.0, np.float64, permutations,
@@ -190,8 +189,7 @@ def ksg_permutation_null(X, y, n_neighbors, permutations, progress=None):
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     n_padded = permutation_rows(n)
-    target = np.full(n_padded, np.inf)
-    target[:n] = y
+    target = padded(y, n_padded, np.inf)
     psi = _psi_table(n_padded)
     ties = bool(_ksg_tied_layout(X, np.asarray(y, dtype=np.float64), n_padded).any())
     return _permutation_null(X, n_padded, np.inf, np.float64, permutations,
@@ -209,8 +207,7 @@ def ross_shared_permutation_null(x, codes, n_levels, n_neighbors, permutations, 
     n, q = codes.shape
     n_padded = permutation_rows(n)
     levels = bucket(n_levels, minimum=2)
-    x_padded = np.zeros(n_padded)
-    x_padded[:n] = x
+    x_padded = padded(x, n_padded, 0.0)
     counts = np.bincount((codes + np.arange(q) * n_levels).ravel(), minlength=q * n_levels)
     counts = counts.reshape(q, n_levels)
     evenness = (counts * (counts > 1)).sum(1) ** 2 / np.maximum((counts**2).sum(1), 1)
